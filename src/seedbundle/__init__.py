@@ -1,0 +1,32 @@
+"""seedbundle: lossless, safe, fast plain-text bundles of many files.
+
+Example:
+    >>> import seedbundle
+    >>> bundle = seedbundle.Bundle([seedbundle.Entry("hello.txt", "Hello!\\n")])
+    >>> seedbundle.loads(seedbundle.dumps(bundle)) == bundle
+    True
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import version as _version
+
+from ._api import dump, dumps, load, loads
+from ._article import Article
+from ._errors import BundleDecodeError, BundleEncodeError, BundleError
+from ._model import Bundle, Entry
+
+__version__ = _version("seedbundle")
+
+__all__ = [
+    "Article",
+    "Bundle",
+    "BundleDecodeError",
+    "BundleEncodeError",
+    "BundleError",
+    "Entry",
+    "dump",
+    "dumps",
+    "load",
+    "loads",
+]

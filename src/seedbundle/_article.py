@@ -1,0 +1,252 @@
+"""Seed documents: news articles stored one per entry."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+
+from typing import TYPE_CHECKING
+
+import attrs
+
+from ._errors import BundleDecodeError, BundleEncodeError
+
+if TYPE_CHECKING:
+    from ._model import Bundle
+
+__all__ = ["ARTICLE_NAME", "Article", "articles_from_bundle", "bundle_from_articles"]
+
+ARTICLE_NAME = re.compile(r"[0-9]{3}_[0-9a-f]{16}\.txt")
+_DATE = re.compile(r"[0-9]{8}")
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s]+")
+
+
+def _check_one_line(what: str, value: object) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"the {what} must be a str, not {type(value).__name__}")
+    if "\n" in value:
+        raise BundleEncodeError(
+            f"the {what} must fit on one line, but it holds a newline: {value!r}"
+        )
+
+
+def _check_title(_instance: object, _attribute: object, title: object) -> None:
+    _check_one_line("title", title)
+    if not title:
+        raise BundleEncodeError("the title must not be empty")
+
+
+def _check_date(_instance: object, _attribute: object, date: object) -> None:
+    if not isinstance(date, datetime.date) or isinstance(date, datetime.datetime):
+        raise TypeError(f"the date must be a datetime.date, not {type(date).__name__}")
+
+
+def _check_url(_instance: object, _attribute: object, url: object) -> None:
+    _check_one_line("url", url)
+    if not _URL.fullmatch(str(url)):
+        raise BundleEncodeError(
+            f"the url must be an absolute URL such as https://example.org/a, not {url!r}"
+        )
+
+
+def _to_paragraphs(paragraphs: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(paragraphs, str):
+        raise TypeError("paragraphs must be a sequence of str, not one str")
+    result = tuple(paragraphs)
+    for paragraph in result:
+        _check_one_line("paragraph", paragraph)
+    return result
+
+
+@attrs.frozen
+class Article:
+    """A seed document: a news article laid out one field per line.
+
+    Its text is the title, the date as ``YYYYMMDD``, the source URL, then
+    one line per paragraph, each line ending in a newline. In a bundle it is
+    named ``NNN_<16 hex digits>.txt``.
+
+    Args:
+        title: The headline, on one line.
+        date: The publication date.
+        url: The absolute source URL.
+        paragraphs: The body, one string per paragraph, none holding a newline.
+
+    Raises:
+        BundleEncodeError: If a field does not fit the layout.
+        TypeError: If a field has the wrong type.
+
+    Example:
+        >>> import datetime
+        >>> from seedbundle import Article
+        >>> article = Article("A headline", datetime.date(2022, 1, 22),
+        ...                   "https://example.org/news/a-headline", ("First.", "Second."))
+        >>> print(article.to_text(), end="")
+        A headline
+        20220122
+        https://example.org/news/a-headline
+        First.
+        Second.
+
+    Added in version 1.0.0.
+    """
+
+    title: str = attrs.field(validator=_check_title)
+    date: datetime.date = attrs.field(validator=_check_date)
+    url: str = attrs.field(validator=_check_url)
+    paragraphs: tuple[str, ...] = attrs.field(default=(), converter=_to_paragraphs)
+
+    @property
+    def id(self) -> str:
+        """A stable 64-bit id: the first 16 hex digits of the URL's SHA-256.
+
+        Example:
+            >>> import datetime
+            >>> from seedbundle import Article
+            >>> Article("T", datetime.date(2022, 1, 22), "https://example.org/").id
+            '0d4f2a1c1f5e1d4b'
+
+        Added in version 1.0.0.
+        """
+        return hashlib.sha256(self.url.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+    def filename(self, index: int) -> str:
+        """The entry name for this article at ``index`` (0 to 999) in a bundle.
+
+        Example:
+            >>> import datetime
+            >>> from seedbundle import Article
+            >>> Article("T", datetime.date(2022, 1, 22), "https://example.org/").filename(7)
+            '007_0d4f2a1c1f5e1d4b.txt'
+
+        Added in version 1.0.0.
+        """
+        if not 0 <= index <= 999:
+            raise BundleEncodeError(f"an article index has three digits (0 to 999), not {index}")
+        return f"{index:03d}_{self.id}.txt"
+
+    def to_text(self) -> str:
+        """The document text, exactly as :meth:`from_text` reads it.
+
+        Example:
+            >>> import datetime
+            >>> from seedbundle import Article
+            >>> Article("T", datetime.date(999, 12, 31), "https://e.org/").to_text()
+            'T\\n09991231\\nhttps://e.org/\\n'
+
+        Added in version 1.0.0.
+        """
+        day = self.date
+        lines = [
+            self.title,
+            f"{day.year:04d}{day.month:02d}{day.day:02d}",
+            self.url,
+            *self.paragraphs,
+        ]
+        return "\n".join(lines) + "\n"
+
+    @classmethod
+    def from_text(cls, text: str) -> Article:
+        """Parse a seed document.
+
+        Raises:
+            BundleDecodeError: If the text does not fit the layout; the
+                position is within ``text``.
+            TypeError: If ``text`` is not a str.
+
+        Example:
+            >>> from seedbundle import Article
+            >>> Article.from_text("T\\n20220122\\nhttps://e.org/a\\nBody.\\n").paragraphs
+            ('Body.',)
+            >>> Article.from_text("T\\n2022-01-22\\nhttps://e.org/a\\n")
+            Traceback (most recent call last):
+            ...
+            seedbundle._errors.BundleDecodeError: expected the date as YYYYMMDD, found '2022-01-22' (at line 2, column 1)
+
+        Added in version 1.0.0.
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"from_text() needs a str, not {type(text).__name__}")
+        lines = text.split("\n")
+        starts = [0]
+        for line in lines[:-1]:
+            starts.append(starts[-1] + len(line) + 1)
+
+        def fail(msg: str, lineno: int, col: int = 0) -> BundleDecodeError:
+            line = lines[lineno - 1] if lineno <= len(lines) else ""
+            return BundleDecodeError(
+                msg, lineno=lineno, colno=col + 1, pos=starts[lineno - 1] + col, line=line
+            )
+
+        if len(lines) < 4:
+            missing = ("the title", "the date", "the URL")[len(lines) - 1]
+            raise fail(
+                f"expected {missing} on line {len(lines)}, found the end of the text",
+                len(lines),
+                len(lines[-1]),
+            )
+        if lines[-1]:
+            raise fail("a seed document ends with a newline", len(lines), len(lines[-1]))
+        title, date, url = lines[:3]
+        if not title:
+            raise fail("expected the title on line 1, found an empty line", 1)
+        if not _DATE.fullmatch(date):
+            raise fail(f"expected the date as YYYYMMDD, found {date!r}", 2)
+        try:
+            day = datetime.date(int(date[:4]), int(date[4:6]), int(date[6:]))
+        except ValueError as error:
+            raise fail(f"{date!r} is not a real date: {error}", 2) from None
+        if not _URL.fullmatch(url):
+            raise fail(f"expected an absolute URL such as https://example.org/a, found {url!r}", 3)
+        return cls(title, day, url, tuple(lines[3:-1]))
+
+
+def bundle_from_articles(
+    articles: Iterable[Article] | Mapping[str, Article], *, comment: str = ""
+) -> Bundle:
+    """Build the bundle; see Bundle.from_articles."""
+    from ._model import Bundle, Entry
+
+    if isinstance(articles, Mapping):
+        pairs = list(articles.items())
+        for name, _ in pairs:
+            if not isinstance(name, str) or not ARTICLE_NAME.fullmatch(name):
+                raise BundleEncodeError(
+                    f"an article is named NNN_<16 lowercase hex>.txt, not {name!r}"
+                )
+    else:
+        pairs = [(article.filename(index), article) for index, article in enumerate(articles)]
+    for name, article in pairs:
+        if not isinstance(article, Article):
+            raise TypeError(f"{name!r} is a {type(article).__name__}, not an Article")
+    return Bundle([Entry(name, article.to_text()) for name, article in pairs], comment=comment)
+
+
+def articles_from_bundle(entries: Iterable[tuple[str, bytes]]) -> dict[str, Article]:
+    """Parse every entry named like a seed document; see Bundle.articles."""
+    result: dict[str, Article] = {}
+    for name, data in entries:
+        if not ARTICLE_NAME.fullmatch(name):
+            continue
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise BundleDecodeError(
+                f"entry {name!r}: a seed document must be UTF-8 text",
+                lineno=1,
+                colno=1,
+                pos=error.start,
+            ) from None
+        try:
+            result[name] = Article.from_text(text)
+        except BundleDecodeError as error:
+            raise BundleDecodeError(
+                f"entry {name!r}: {error.msg}",
+                lineno=error.lineno,
+                colno=error.colno,
+                pos=error.pos,
+                line=error.line,
+            ) from None
+    return result

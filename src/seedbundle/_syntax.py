@@ -1,0 +1,310 @@
+"""The syntax of one structural line, shared by every parser and the writer.
+
+The character classes come from the terminals of ``grammar.lark`` itself, so
+the hand-written scanner and the Lark parser cannot drift apart on what a
+name or an attribute may hold.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from importlib import resources
+
+import attrs
+
+__all__ = [
+    "Header",
+    "LineError",
+    "encode_name",
+    "grammar_text",
+    "parse_end_line",
+    "parse_header_line",
+    "render_header",
+    "structural_line_error",
+]
+
+CRLF_MESSAGE = (
+    "structural lines end in CRLF: the bundle was converted to Windows line endings"
+    " (read it with strict=False)"
+)
+
+
+class LineError(Exception):
+    """A problem in one line: a message and a 0-based character column."""
+
+    def __init__(self, msg: str, col: int) -> None:
+        super().__init__(msg)
+        self.msg = msg
+        self.col = col
+
+
+@functools.cache
+def grammar_text() -> str:
+    """The text of the normative grammar, loaded from the package."""
+    return resources.files("seedbundle").joinpath("grammar.lark").read_text(encoding="utf-8")
+
+
+def _terminal(name: str) -> str:
+    match = re.search(rf"^{name}(?:\.\d+)?: /(.*)/$", grammar_text(), re.MULTILINE)
+    if match is None:  # pragma: no cover - the shipped grammar defines them all
+        raise RuntimeError(f"grammar.lark defines no terminal {name}")
+    return match.group(1)
+
+
+_BARE = re.compile(_terminal("BARE_NAME"))
+_QUOTED = re.compile(_terminal("QUOTED_NAME"))
+_ATTRIBUTE = re.compile(_terminal("ATTRIBUTE"))
+_COUNT = re.compile(_terminal("COUNT"))
+_HEADER = re.compile(
+    rf"<<<FILE (?:(?P<bare>{_BARE.pattern})|(?P<quoted>{_QUOTED.pattern}))"
+    rf"(?P<attrs>(?: (?:{_ATTRIBUTE.pattern}))*)>>>(?P<cr>\r?)"
+)
+_END = re.compile(rf"<<<END (?P<count>{_COUNT.pattern})>>>(?P<cr>\r?)")
+
+# Characters a quoted name shows as \\uXXXX: the controls JSON requires, plus
+# invisible and bidirectional formatting characters that would hide what a
+# name really is. An explicit list keeps the output independent of the
+# Python and Unicode versions.
+_ESCAPED = re.compile(
+    '[\x00-\x1f"\\\\\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e'
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
+)
+_SHORT_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r"}
+_SHORT_ESCAPES["\t"] = "\\t"
+_SHA256_VALUE = re.compile(r"[0-9a-f]{64}")
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    char = match.group()
+    return _SHORT_ESCAPES.get(char) or f"\\u{ord(char):04x}"
+
+
+def encode_name(name: str) -> str:
+    """Write a name bare when every character is safe, else as a quoted string."""
+    if _BARE.fullmatch(name):
+        return name
+    return '"' + _ESCAPED.sub(_escape_char, name) + '"'
+
+
+@attrs.frozen
+class Header:
+    """What a FILE marker line says about its entry."""
+
+    name: str
+    base64: bool = False
+    noeol: bool = False
+    executable: bool = False
+    sha256: str | None = None
+    sha256_col: int = 0
+
+
+def render_header(
+    name: str, *, base64: bool, noeol: bool, executable: bool, sha256: str | None
+) -> str:
+    """The canonical FILE marker line, without its LF."""
+    parts = ["<<<FILE ", encode_name(name)]
+    if base64:
+        parts.append(" base64")
+    if noeol:
+        parts.append(" noeol")
+    if executable:
+        parts.append(" exec")
+    if sha256 is not None:
+        parts.append(f" sha256={sha256}")
+    parts.append(">>>")
+    return "".join(parts)
+
+
+def _decode_line(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        col = len(raw[: error.start].decode("utf-8"))
+        raise LineError(
+            f"invalid UTF-8: byte 0x{raw[error.start]:02x} cannot start or continue a character",
+            col,
+        ) from None
+
+
+def parse_header_line(raw: bytes, *, has_newline: bool, strict: bool) -> Header:
+    """Parse one FILE marker line (without its LF), checking every rule.
+
+    Raises LineError for the leftmost problem in the line.
+    """
+    line = _decode_line(raw)
+    match = _HEADER.fullmatch(line)
+    if match is None:
+        raise _diagnose_header(line)
+    quoted = match.group("quoted")
+    name_col = match.start("bare") if quoted is None else match.start("quoted")
+    name = match.group("bare") if quoted is None else _decode_quoted(quoted, name_col)
+    header = _parse_attributes(name, match.group("attrs"), match.start("attrs"))
+    if strict and match.group("cr"):
+        raise LineError(CRLF_MESSAGE, len(line) - 1)
+    if not has_newline:
+        # Even a lenient reader refuses a cut FILE line: it may have lost attributes.
+        raise LineError("the FILE marker line has no final LF: the bundle is truncated", len(line))
+    return header
+
+
+def _decode_quoted(token: str, col: int) -> str:
+    name: str = json.loads(token)
+    if not name:
+        raise LineError("an entry name must not be empty", col)
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise LineError(
+            "the quoted name escapes an unpaired surrogate, which UTF-8 cannot encode", col
+        ) from None
+    return name
+
+
+def _parse_attributes(name: str, text: str, col: int) -> Header:
+    values: dict[str, str | None] = {}
+    sha_col = 0
+    position = col
+    for word in text.split(" ")[1:]:
+        position += 1
+        key, sep, value = word.partition("=")
+        if key in values:
+            raise LineError(f"the attribute {key!r} is given twice", position)
+        if key not in ("noeol", "base64", "exec", "sha256"):
+            raise LineError(
+                f"unknown attribute {word!r}: expected noeol, base64, exec or sha256=<hex>",
+                position,
+            )
+        if key == "sha256":
+            if not _SHA256_VALUE.fullmatch(value):
+                raise LineError("sha256= needs 64 lowercase hexadecimal digits", position)
+            sha_col = position
+        elif sep:
+            raise LineError(f"the attribute {key!r} takes no value", position)
+        if key == "noeol" and "base64" in values or key == "base64" and "noeol" in values:
+            raise LineError(
+                "'noeol' and 'base64' cannot be combined: base64 data has no line ends", position
+            )
+        values[key] = value if sep else None
+        position += len(word)
+    return Header(
+        name=name,
+        base64="base64" in values,
+        noeol="noeol" in values,
+        executable="exec" in values,
+        sha256=values.get("sha256"),
+        sha256_col=sha_col,
+    )
+
+
+def parse_end_line(raw: bytes, *, has_newline: bool, strict: bool) -> int:
+    """Parse the END marker line (without its LF) and return its count."""
+    line = _decode_line(raw)
+    match = _END.fullmatch(line)
+    if match is None:
+        raise _diagnose_end(line)
+    if strict and match.group("cr"):
+        raise LineError(CRLF_MESSAGE, len(line) - 1)
+    if strict and not has_newline:
+        raise LineError("the END marker line has no final LF: the bundle is truncated", len(line))
+    return int(match.group("count"))
+
+
+def structural_line_error(raw: bytes, *, has_newline: bool, strict: bool) -> LineError | None:
+    """The problem with a line that begins with '<<<', or None if it is well formed."""
+    try:
+        if raw.startswith(b"<<<FILE "):
+            parse_header_line(raw, has_newline=has_newline, strict=strict)
+        elif raw.startswith(b"<<<END "):
+            parse_end_line(raw, has_newline=has_newline, strict=strict)
+        else:
+            return _unknown_marker(_decode_line(raw))
+    except LineError as error:
+        return error
+    return None
+
+
+def _unknown_marker(line: str) -> LineError:
+    end = line.find(">>>")
+    shown = line[: end + 3] if 0 <= end < 40 else line[:40] + ("..." if len(line) > 40 else "")
+    return LineError(
+        f"unknown marker {shown!r}: a line that begins with '<<<' must be a FILE or END marker",
+        0,
+    )
+
+
+def _describe(line: str, col: int) -> str:
+    if col >= len(line):
+        return "the end of the line"
+    char = line[col]
+    if char.isprintable() and char != " ":
+        return repr(char)
+    return f"U+{ord(char):04X}"
+
+
+def _diagnose_header(line: str) -> LineError:
+    col = len("<<<FILE ")
+    if line.startswith('"', col):
+        col = _diagnose_quoted(line, col)
+    else:
+        match = _BARE.match(line, col)
+        if match is None:
+            if col >= len(line) or line[col] in " >":
+                return LineError("expected a name after '<<<FILE '", col)
+            return LineError(
+                f"{_describe(line, col)} cannot start a bare name: write the name as a quoted string",
+                col,
+            )
+        col = match.end()
+        if col < len(line) and line[col] not in " >\r":
+            return LineError(
+                f"{_describe(line, col)} is not allowed in a bare name: write the name as a quoted string",
+                col,
+            )
+    while line.startswith(" ", col):
+        col += 1
+        match = _ATTRIBUTE.match(line, col)
+        if match is None:
+            return LineError(
+                f"expected an attribute after the space, found {_describe(line, col)}", col
+            )
+        col = match.end()
+    if not line.startswith(">>>", col):
+        return LineError(f"expected ' ' or '>>>' after the name, found {_describe(line, col)}", col)
+    col += 3
+    return LineError(f"expected the end of the line after '>>>', found {_describe(line, col)}", col)
+
+
+def _diagnose_quoted(line: str, start: int) -> int:
+    col = start + 1
+    while col < len(line):
+        char = line[col]
+        if char == '"':
+            return col + 1
+        if char == "\\":
+            escape = line[col : col + 6]
+            if not re.fullmatch(r'\\(?:["\\/bfnrt].{0,4}|u[0-9a-fA-F]{4})', escape, re.DOTALL):
+                raise LineError(f"invalid escape {escape[:2]!r} in a quoted name", col)
+            col += 6 if escape.startswith("\\u") else 2
+            continue
+        if char < " ":
+            raise LineError(
+                f"the control character U+{ord(char):04X} must be escaped in a quoted name", col
+            )
+        col += 1
+    raise LineError("the quoted name has no closing '\"'", start)
+
+
+def _diagnose_end(line: str) -> LineError:
+    col = len("<<<END ")
+    match = _COUNT.match(line, col)
+    if match is None:
+        return LineError(
+            f"expected the entry count after '<<<END ', found {_describe(line, col)}", col
+        )
+    col = match.end()
+    if not line.startswith(">>>", col):
+        return LineError(f"expected '>>>' after the entry count, found {_describe(line, col)}", col)
+    col += 3
+    return LineError(f"expected the end of the line after '>>>', found {_describe(line, col)}", col)
