@@ -15,6 +15,7 @@ from ._api import dump, dumps, load, loads
 from ._article import Article
 from ._errors import BundleDecodeError, BundleEncodeError, BundleError
 from ._model import Bundle, Entry
+from ._stream import BundleReader, BundleWriter, open
 
 __version__ = _version("seedbundle")
 
@@ -24,9 +25,12 @@ __all__ = [
     "BundleDecodeError",
     "BundleEncodeError",
     "BundleError",
+    "BundleReader",
+    "BundleWriter",
     "Entry",
     "dump",
     "dumps",
     "load",
     "loads",
+    "open",
 ]

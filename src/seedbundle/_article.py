@@ -6,7 +6,6 @@ import datetime
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
-
 from typing import TYPE_CHECKING
 
 import attrs
@@ -27,28 +26,24 @@ def _check_one_line(what: str, value: object) -> None:
     if not isinstance(value, str):
         raise TypeError(f"the {what} must be a str, not {type(value).__name__}")
     if "\n" in value:
-        raise BundleEncodeError(
-            f"the {what} must fit on one line, but it holds a newline: {value!r}"
-        )
+        raise BundleEncodeError(f"the {what} must fit on one line, but it holds a newline: {value!r}")
 
 
-def _check_title(_instance: object, _attribute: object, title: object) -> None:
+def _check_title(_instance: object, _attribute: object, title: str) -> None:
     _check_one_line("title", title)
     if not title:
         raise BundleEncodeError("the title must not be empty")
 
 
-def _check_date(_instance: object, _attribute: object, date: object) -> None:
+def _check_date(_instance: object, _attribute: object, date: datetime.date) -> None:
     if not isinstance(date, datetime.date) or isinstance(date, datetime.datetime):
         raise TypeError(f"the date must be a datetime.date, not {type(date).__name__}")
 
 
-def _check_url(_instance: object, _attribute: object, url: object) -> None:
+def _check_url(_instance: object, _attribute: object, url: str) -> None:
     _check_one_line("url", url)
     if not _URL.fullmatch(str(url)):
-        raise BundleEncodeError(
-            f"the url must be an absolute URL such as https://example.org/a, not {url!r}"
-        )
+        raise BundleEncodeError(f"the url must be an absolute URL such as https://example.org/a, not {url!r}")
 
 
 def _to_paragraphs(paragraphs: Iterable[str]) -> tuple[str, ...]:
@@ -106,7 +101,7 @@ class Article:
             >>> import datetime
             >>> from seedbundle import Article
             >>> Article("T", datetime.date(2022, 1, 22), "https://example.org/").id
-            '0d4f2a1c1f5e1d4b'
+            '8198d1bac40a1033'
 
         Added in version 1.0.0.
         """
@@ -119,7 +114,7 @@ class Article:
             >>> import datetime
             >>> from seedbundle import Article
             >>> Article("T", datetime.date(2022, 1, 22), "https://example.org/").filename(7)
-            '007_0d4f2a1c1f5e1d4b.txt'
+            '007_8198d1bac40a1033.txt'
 
         Added in version 1.0.0.
         """
@@ -203,9 +198,7 @@ class Article:
         return cls(title, day, url, tuple(lines[3:-1]))
 
 
-def bundle_from_articles(
-    articles: Iterable[Article] | Mapping[str, Article], *, comment: str = ""
-) -> Bundle:
+def bundle_from_articles(articles: Iterable[Article] | Mapping[str, Article], *, comment: str = "") -> Bundle:
     """Build the bundle; see Bundle.from_articles."""
     from ._model import Bundle, Entry
 
@@ -213,9 +206,7 @@ def bundle_from_articles(
         pairs = list(articles.items())
         for name, _ in pairs:
             if not isinstance(name, str) or not ARTICLE_NAME.fullmatch(name):
-                raise BundleEncodeError(
-                    f"an article is named NNN_<16 lowercase hex>.txt, not {name!r}"
-                )
+                raise BundleEncodeError(f"an article is named NNN_<16 lowercase hex>.txt, not {name!r}")
     else:
         pairs = [(article.filename(index), article) for index, article in enumerate(articles)]
     for name, article in pairs:

@@ -43,9 +43,7 @@ class WholeSource:
         return locate_in(self.data, offset, lineno_base=1, pos_base=0)
 
 
-def locate_in(
-    data: bytes, offset: int, *, lineno_base: int, pos_base: int
-) -> tuple[int, int, int, str]:
+def locate_in(data: bytes, offset: int, *, lineno_base: int, pos_base: int) -> tuple[int, int, int, str]:
     """Locate ``offset`` in ``data``, whose first byte is at line ``lineno_base``.
 
     ``data`` must begin at the start of a line.
@@ -67,10 +65,7 @@ def _escaped_line_starts(block: bytes, extra: int) -> list[int]:
     found = block.find(b"<<<")
     while found >= 0:
         line_start = block.rfind(b"\n", 0, found) + 1
-        if (
-            found - line_start >= extra
-            and block.count(b"\\", line_start, found) == found - line_start
-        ):
+        if found - line_start >= extra and block.count(b"\\", line_start, found) == found - line_start:
             starts.append(line_start)
         next_line = block.find(b"\n", found)
         if next_line < 0:
@@ -218,7 +213,7 @@ class Decoder:
                 return binascii.a2b_base64(b"".join(lines), strict_mode=True)
             except binascii.Error:
                 pass
-        self._explain_base64(raw_lines, lines, start)
+        return self._explain_base64(raw_lines, lines, start)
 
     def _explain_base64(self, raw_lines: list[bytes], lines: list[bytes], start: int) -> NoReturn:
         offset = start
@@ -232,10 +227,8 @@ class Decoder:
                     offset + column,
                 )
             if b"=" in line and index != last:
-                self.fail(
-                    "invalid base64: '=' padding before the last line", offset + line.index(b"=")
-                )
-            if self.strict and (len(line) != 76 and index != last or not 0 < len(line) <= 76):
+                self.fail("invalid base64: '=' padding before the last line", offset + line.index(b"="))
+            if self.strict and ((len(line) != 76 and index != last) or not 0 < len(line) <= 76):
                 self.fail(
                     f"a base64 line must hold 76 characters (fewer only on the last line), found {len(line)}",
                     offset,
@@ -277,9 +270,7 @@ class Decoder:
 
     def read_structural(self, buf: bytes, start: int, end: int) -> NoReturn:
         """A line that begins with '<<<' but is neither FILE nor END."""
-        error = structural_line_error(
-            buf[start:end], has_newline=end < len(buf), strict=self.strict
-        )
+        error = structural_line_error(buf[start:end], has_newline=end < len(buf), strict=self.strict)
         if error is None:  # pragma: no cover - callers only pass lines that fail
             error = LineError("unexpected marker line", 0)
         self.line_fail(error, buf, start, end)

@@ -63,9 +63,7 @@ class BundleDecodeError(BundleError, ValueError):
         return (_rebuild_decode_error, (self.msg, self.lineno, self.colno, self.pos, self.line))
 
 
-def _rebuild_decode_error(
-    msg: str, lineno: int, colno: int, pos: int, line: str
-) -> BundleDecodeError:
+def _rebuild_decode_error(msg: str, lineno: int, colno: int, pos: int, line: str) -> BundleDecodeError:
     return BundleDecodeError(msg, lineno=lineno, colno=colno, pos=pos, line=line)
 
 

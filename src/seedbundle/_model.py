@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
+
 import attrs
 
 from ._errors import BundleEncodeError
@@ -35,7 +36,7 @@ def _to_bytes(data: bytes | bytearray | memoryview | str) -> bytes:
     raise TypeError(f"entry data must be bytes or str, not {type(data).__name__}")
 
 
-def _validate_name(_instance: object, _attribute: object, name: object) -> None:
+def _validate_name(_instance: object, _attribute: object, name: str) -> None:
     if not isinstance(name, str):
         raise TypeError(f"an entry name must be a str, not {type(name).__name__}")
     if not name:
@@ -43,7 +44,7 @@ def _validate_name(_instance: object, _attribute: object, name: object) -> None:
     _check_utf8(f"the entry name {name!r}", name)
 
 
-def _validate_executable(_instance: object, _attribute: object, value: object) -> None:
+def _validate_executable(_instance: object, _attribute: object, value: bool) -> None:
     if not isinstance(value, bool):
         raise TypeError(f"executable must be a bool, not {type(value).__name__}")
 
@@ -160,7 +161,7 @@ def _to_entries(entries: Iterable[Entry]) -> tuple[Entry, ...]:
     return result
 
 
-def _validate_comment(_instance: object, _attribute: object, comment: object) -> None:
+def _validate_comment(_instance: object, _attribute: object, comment: str) -> None:
     if not isinstance(comment, str):
         raise TypeError(f"the comment must be a str, not {type(comment).__name__}")
     _check_utf8("the comment", comment)
@@ -300,7 +301,7 @@ class Bundle:
             >>> from seedbundle import Article, Bundle
             >>> article = Article("T", datetime.date(2022, 1, 22), "https://example.org/")
             >>> Bundle.from_articles([article]).names
-            ('000_0d4f2a1c1f5e1d4b.txt',)
+            ('000_8198d1bac40a1033.txt',)
 
         Added in version 1.0.0.
         """

@@ -53,9 +53,7 @@ def parse_with_grammar(data: bytes, *, strict: bool) -> Bundle:
     return decoder.bundle()
 
 
-def _report_syntax_error(
-    text: str, data: bytes, error: lark.UnexpectedInput, decoder: Decoder
-) -> None:
+def _report_syntax_error(text: str, data: bytes, error: lark.UnexpectedInput, decoder: Decoder) -> None:
     char = len(text) if isinstance(error, lark.UnexpectedEOF) else error.pos_in_stream
     if isinstance(error, lark.UnexpectedToken) and error.token.type == "$END":
         char = len(text)
@@ -69,9 +67,7 @@ def _report_syntax_error(
     _feed(_parser().parse(prefix), prefix, data, start, decoder)
     end = data.find(b"\n", start)
     end = len(data) if end < 0 else end
-    problem = structural_line_error(
-        data[start:end], has_newline=end < len(data), strict=decoder.strict
-    )
+    problem = structural_line_error(data[start:end], has_newline=end < len(data), strict=decoder.strict)
     if decoder.ended:
         decoder.read_epilogue(data, start, len(data))
     if problem is None:  # pragma: no cover - the differential tests keep this unreachable
@@ -87,7 +83,9 @@ def _feed(tree: lark.Tree[lark.Token], text: str, data: bytes, stop: int, decode
         if isinstance(child, lark.Token):
             decoder.bom()
             continue
-        pieces.append((str(child.data), to_byte(_first_token(child).start_pos)))
+        start = _first_token(child).start_pos
+        assert start is not None  # the lexer sets positions on every token
+        pieces.append((str(child.data), to_byte(start)))
     for index, (kind, start) in enumerate(pieces):
         following = pieces[index + 1][1] if index + 1 < len(pieces) else stop
         line_end = data.find(b"\n", start, stop)

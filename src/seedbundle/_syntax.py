@@ -100,9 +100,7 @@ class Header:
     sha256_col: int = 0
 
 
-def render_header(
-    name: str, *, base64: bool, noeol: bool, executable: bool, sha256: str | None
-) -> str:
+def render_header(name: str, *, base64: bool, noeol: bool, executable: bool, sha256: str | None) -> str:
     """The canonical FILE marker line, without its LF."""
     parts = ["<<<FILE ", encode_name(name)]
     if base64:
@@ -182,10 +180,8 @@ def _parse_attributes(name: str, text: str, col: int) -> Header:
             sha_col = position
         elif sep:
             raise LineError(f"the attribute {key!r} takes no value", position)
-        if key == "noeol" and "base64" in values or key == "base64" and "noeol" in values:
-            raise LineError(
-                "'noeol' and 'base64' cannot be combined: base64 data has no line ends", position
-            )
+        if (key == "noeol" and "base64" in values) or (key == "base64" and "noeol" in values):
+            raise LineError("'noeol' and 'base64' cannot be combined: base64 data has no line ends", position)
         values[key] = value if sep else None
         position += len(word)
     return Header(
@@ -266,9 +262,7 @@ def _diagnose_header(line: str) -> LineError:
         col += 1
         match = _ATTRIBUTE.match(line, col)
         if match is None:
-            return LineError(
-                f"expected an attribute after the space, found {_describe(line, col)}", col
-            )
+            return LineError(f"expected an attribute after the space, found {_describe(line, col)}", col)
         col = match.end()
     if not line.startswith(">>>", col):
         return LineError(f"expected ' ' or '>>>' after the name, found {_describe(line, col)}", col)
@@ -289,9 +283,7 @@ def _diagnose_quoted(line: str, start: int) -> int:
             col += 6 if escape.startswith("\\u") else 2
             continue
         if char < " ":
-            raise LineError(
-                f"the control character U+{ord(char):04X} must be escaped in a quoted name", col
-            )
+            raise LineError(f"the control character U+{ord(char):04X} must be escaped in a quoted name", col)
         col += 1
     raise LineError("the quoted name has no closing '\"'", start)
 
@@ -300,9 +292,7 @@ def _diagnose_end(line: str) -> LineError:
     col = len("<<<END ")
     match = _COUNT.match(line, col)
     if match is None:
-        return LineError(
-            f"expected the entry count after '<<<END ', found {_describe(line, col)}", col
-        )
+        return LineError(f"expected the entry count after '<<<END ', found {_describe(line, col)}", col)
     col = match.end()
     if not line.startswith(">>>", col):
         return LineError(f"expected '>>>' after the entry count, found {_describe(line, col)}", col)
