@@ -18,7 +18,15 @@ from ._errors import BundleDecodeError
 from ._model import Bundle, Entry, _new_bundle, _new_entry
 from ._syntax import LineError, parse_end_line, parse_header_line, structural_line_error
 
-__all__ = ["BOM", "Decoder", "Locator", "WholeSource", "escape_text", "unescape_text"]
+__all__ = [
+    "BOM",
+    "Decoder",
+    "Locator",
+    "WholeSource",
+    "drop_bytes_at",
+    "escape_text",
+    "unescape_text",
+]
 
 BOM = "\ufeff".encode()
 _WHITESPACE = b" \t\r\n\x0b\x0c"
@@ -74,6 +82,19 @@ def _escaped_line_starts(block: bytes, extra: int) -> list[int]:
     return starts
 
 
+def drop_bytes_at(block: bytes, offsets: list[int], base: int = 0) -> bytes:
+    """``block`` without the bytes at ``offsets`` (minus ``base``), which are in order."""
+    if not offsets:
+        return block
+    parts: list[bytes] = []
+    last = 0
+    for offset in offsets:
+        parts.append(block[last : offset - base])
+        last = offset - base + 1
+    parts.append(block[last:])
+    return b"".join(parts)
+
+
 def escape_text(block: bytes) -> bytes:
     """Give every line that begins with ``\\``* then ``<<<`` one more backslash."""
     if b"<<<" not in block:
@@ -91,13 +112,7 @@ def unescape_text(block: bytes) -> bytes:
     """Take one backslash off every line that begins with ``\\``+ then ``<<<``."""
     if b"<<<" not in block:
         return block
-    parts: list[bytes] = []
-    last = 0
-    for start in _escaped_line_starts(block, 1):
-        parts.append(block[last:start])
-        last = start + 1
-    parts.append(block[last:])
-    return b"".join(parts)
+    return drop_bytes_at(block, _escaped_line_starts(block, 1))
 
 
 def _canonical_layout(lines: list[bytes]) -> bool:
@@ -130,7 +145,7 @@ class Decoder:
         column_bytes = len(line[: error.col].encode("utf-8", "surrogateescape"))
         self.fail(error.msg, line_start + column_bytes)
 
-    def _text(self, buf: bytes, start: int, end: int) -> bytes:
+    def _text(self, buf: bytes, start: int, end: int, escaped: list[int] | None = None) -> bytes:
         block = buf[start:end]
         if not block.isascii():
             try:
@@ -141,7 +156,9 @@ class Decoder:
                     " (text content must be UTF-8; binary data is written as base64)",
                     start + error.start,
                 )
-        return unescape_text(block)
+        if escaped is None:
+            return unescape_text(block)
+        return drop_bytes_at(block, escaped, start)
 
     def bom(self) -> None:
         """A byte order mark opens the bundle."""
@@ -161,9 +178,19 @@ class Decoder:
         self.comment = text[:-1] if text.endswith("\n") else text
 
     def read_entry(
-        self, buf: bytes, header_start: int, header_end: int, content_start: int, content_end: int
+        self,
+        buf: bytes,
+        header_start: int,
+        header_end: int,
+        content_start: int,
+        content_end: int,
+        escaped: list[int] | None = None,
     ) -> Entry:
-        """A FILE marker line (``header_end`` is its LF, or the end) and its content lines."""
+        """A FILE marker line (``header_end`` is its LF, or the end) and its content lines.
+
+        ``escaped`` may list the offsets of the escaped content lines, when
+        the parser found them on its way; otherwise the decoder looks.
+        """
         raw = buf[header_start:header_end]
         try:
             header = parse_header_line(raw, has_newline=header_end < len(buf), strict=self.strict)
@@ -177,7 +204,7 @@ class Decoder:
         if header.base64:
             data = self._base64(buf, content_start, content_end)
         else:
-            data = self._text(buf, content_start, content_end)
+            data = self._text(buf, content_start, content_end, escaped)
             if header.noeol:
                 data = self._strip_added_newline(data, header_start)
         if header.sha256 is not None and hashlib.sha256(data).hexdigest() != header.sha256:
