@@ -14,6 +14,7 @@ from importlib.metadata import version as _version
 from ._api import dump, dumps, load, loads
 from ._article import Article
 from ._errors import BundleDecodeError, BundleEncodeError, BundleError
+from ._files import PackError, PackWarning, UnpackError, pack, pack_to, unpack, unpack_from
 from ._model import Bundle, Entry
 from ._stream import BundleReader, BundleWriter, open
 
@@ -28,9 +29,16 @@ __all__ = [
     "BundleReader",
     "BundleWriter",
     "Entry",
+    "PackError",
+    "PackWarning",
+    "UnpackError",
     "dump",
     "dumps",
     "load",
     "loads",
     "open",
+    "pack",
+    "pack_to",
+    "unpack",
+    "unpack_from",
 ]

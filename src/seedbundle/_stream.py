@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 import io
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from types import TracebackType
 from typing import IO, Literal, overload
@@ -17,7 +17,7 @@ from ._encoder import encode_comment, encode_end, encode_entry
 from ._errors import BundleEncodeError
 from ._model import Entry
 
-__all__ = ["BundleReader", "BundleWriter", "open"]
+__all__ = ["BundleReader", "BundleWriter", "create_beside", "open"]
 
 _CHUNK = 1 << 20
 # UTF-8 continuation bytes: deleting them leaves one byte per character.
@@ -438,6 +438,24 @@ def _checked_comment(comment: object) -> str:
     return comment
 
 
+def create_beside(target: str) -> tuple[IO[bytes], str]:
+    """Create a new temporary file in the directory of ``target``.
+
+    It gets the permissions a new file usually gets (0o666 less the umask),
+    unlike ``tempfile.mkstemp``, whose files are private to their owner.
+    Returns the open file and its path.
+    """
+    directory = os.path.dirname(os.path.abspath(target))
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        temporary = os.path.join(directory, f".seedbundle-{secrets.token_hex(6)}.tmp")
+        try:
+            handle = os.open(temporary, flags, 0o666)
+        except FileExistsError:  # pragma: no cover - 48 random bits
+            continue
+        return builtins.open(handle, "wb"), temporary
+
+
 @overload
 def open(
     file: str | os.PathLike[str] | IO[bytes], mode: Literal["r"] = "r", *, strict: bool = True
@@ -497,8 +515,7 @@ def open(
     if mode == "w":
         if isinstance(file, str | os.PathLike):
             target = os.fspath(file)
-            handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target) or ".", prefix=".seedbundle-")
-            fp = os.fdopen(handle, "wb")
+            fp, temporary = create_beside(target)
             return BundleWriter(fp, comment=comment, sha256=sha256, close=True, commit=(temporary, target))
         return BundleWriter(file, comment=comment, sha256=sha256)
     raise ValueError(f"mode must be 'r' or 'w', not {mode!r}")

@@ -1,0 +1,601 @@
+"""The ``seedbundle`` command: pack, unpack, list, cat, check and fmt."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import difflib
+import json
+import os
+import sys
+import unicodedata
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from importlib.metadata import version
+from typing import IO, Any
+
+from tqdm import tqdm
+
+from ._errors import BundleDecodeError, BundleError
+from ._files import (
+    PackError,
+    PackWarning,
+    UnpackError,
+    atomic_output,
+    check_names,
+    file_identity,
+    iter_tree,
+    reader_source,
+    unpack_entries,
+)
+from ._model import Entry
+from ._stream import open as open_bundle
+from ._syntax import encode_name
+
+__all__ = ["main"]
+
+PROGRAM = "seedbundle"
+STDIO = "-"
+
+_EPILOG = """\
+examples:
+  seedbundle pack my-project -o my-project.bundle
+  seedbundle pack . --exclude '*.log' --include 'src/' > src.bundle
+  seedbundle list my-project.bundle --long
+  seedbundle cat my-project.bundle src/main.py
+  seedbundle check answer.bundle --lenient
+  seedbundle fmt answer.bundle --lenient -o clean.bundle
+  seedbundle unpack my-project.bundle -C restored --dry-run
+  curl -s https://example.org/x.bundle | seedbundle unpack - -C x
+
+exit status: 0 success, 1 invalid bundle or refused or failed operation, 2 usage error.
+Run 'seedbundle COMMAND --help' for the options of one command.
+"""
+
+
+class _Failure(Exception):
+    """A problem to report in one line, with exit status 1."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit status.
+
+    Args:
+        argv: The arguments, without the program name; ``sys.argv[1:]``
+            when None.
+
+    Returns:
+        0 on success, 1 for invalid data or a refused or failed operation,
+        2 for a usage error.
+
+    Example:
+        >>> from seedbundle._cli import main
+        >>> main(["--version"])  # doctest: +ELLIPSIS
+        seedbundle ...
+        0
+
+    Added in version 1.0.0.
+    """
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return exit_.code if isinstance(exit_.code, int) else 2
+    try:
+        run: Callable[[argparse.Namespace], int] = args.run
+        return run(args)
+    except BundleDecodeError as error:
+        _show_decode_error(_label(getattr(args, "bundle", STDIO)), error)
+    except (PackError, UnpackError, _Failure) as error:
+        _error(str(error))
+    except BundleError as error:
+        _error(str(error))
+    except BrokenPipeError:
+        _silence_stdout()
+    except OSError as error:
+        _error(_describe_os_error(error))
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+    return 1
+
+
+# -- the parser ----------------------------------------------------------
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=32)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROGRAM,
+        description="Lossless, safe plain-text bundles of many files.",
+        epilog=_EPILOG,
+        formatter_class=_Formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"{PROGRAM} {version(PROGRAM)}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    _add_pack(commands)
+    _add_unpack(commands)
+    _add_list(commands)
+    _add_cat(commands)
+    _add_check(commands)
+    _add_fmt(commands)
+    return parser
+
+
+def _command(
+    commands: Any, name: str, help: str, run: Callable[[argparse.Namespace], int], epilog: str
+) -> argparse.ArgumentParser:
+    command: argparse.ArgumentParser = commands.add_parser(
+        name,
+        help=help,
+        description=help[0].upper() + help[1:] + ".",
+        epilog="example:\n  " + epilog,
+        formatter_class=_Formatter,
+    )
+    command.set_defaults(run=run)
+    return command
+
+
+def _add_reading(command: argparse.ArgumentParser) -> None:
+    group = command.add_mutually_exclusive_group()
+    group.add_argument(
+        "--strict",
+        dest="strict",
+        action="store_true",
+        default=True,
+        help="accept only what seedbundle writes (the default)",
+    )
+    group.add_argument(
+        "--lenient",
+        dest="strict",
+        action="store_false",
+        help="also accept what people and language models write: no END marker, CRLF"
+        " marker lines, a byte order mark",
+    )
+
+
+def _add_bundle(command: argparse.ArgumentParser) -> None:
+    command.add_argument("bundle", metavar="BUNDLE", help="the bundle file, or - for stdin")
+
+
+def _add_output(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        default=STDIO,
+        help="write to FILE (replaced only once complete) instead of stdout",
+    )
+
+
+def _add_pack(commands: Any) -> None:
+    command = _command(
+        commands,
+        "pack",
+        "pack the files below a directory into a bundle",
+        _pack,
+        "seedbundle pack my-project --exclude '*.log' -o my-project.bundle",
+    )
+    command.add_argument("directory", metavar="DIR", help="the directory to pack")
+    _add_output(command)
+    command.add_argument("--comment", default="", help="text to put before the first entry")
+    command.add_argument("--sha256", action="store_true", help="add a checksum to every entry")
+    command.add_argument(
+        "--include",
+        metavar="PATTERN",
+        action="append",
+        default=[],
+        help="pack only files matching PATTERN (.gitignore syntax; repeatable)",
+    )
+    command.add_argument(
+        "--exclude",
+        metavar="PATTERN",
+        action="append",
+        default=[],
+        help="leave out paths matching PATTERN (.gitignore syntax; repeatable)",
+    )
+    command.add_argument(
+        "--no-ignore",
+        dest="gitignore",
+        action="store_false",
+        help="do not read .gitignore files (.git itself is always left out)",
+    )
+    links = command.add_mutually_exclusive_group()
+    links.add_argument(
+        "--skip-symlinks",
+        dest="symlinks",
+        action="store_const",
+        const="skip",
+        default="error",
+        help="leave symbolic links out, listing them on stderr (default: refuse them)",
+    )
+    links.add_argument(
+        "--follow-symlinks",
+        dest="symlinks",
+        action="store_const",
+        const="follow",
+        help="pack what symbolic links point to, under the link's name",
+    )
+
+
+def _add_unpack(commands: Any) -> None:
+    command = _command(
+        commands,
+        "unpack",
+        "write the entries of a bundle as files, refusing anything unsafe",
+        _unpack,
+        "seedbundle unpack answer.bundle -C restored --dry-run",
+    )
+    _add_bundle(command)
+    command.add_argument(
+        "-C",
+        "--directory",
+        metavar="DIR",
+        default=".",
+        help="the target directory, made if missing (default: the current directory)",
+    )
+    command.add_argument("-f", "--force", action="store_true", help="replace files that already exist")
+    command.add_argument(
+        "-n",
+        "--dry-run",
+        action="store_true",
+        help="check everything and list what would be written, but write nothing",
+    )
+    command.add_argument(
+        "--allow-case-conflicts",
+        action="store_true",
+        help="accept names that differ only in case (safe on case-sensitive file systems only)",
+    )
+    command.add_argument("-v", "--verbose", action="store_true", help="list the files written on stdout")
+    _add_reading(command)
+
+
+def _add_list(commands: Any) -> None:
+    command = _command(
+        commands,
+        "list",
+        "list the entries of a bundle",
+        _list,
+        "seedbundle list my-project.bundle --long",
+    )
+    _add_bundle(command)
+    form = command.add_mutually_exclusive_group()
+    form.add_argument(
+        "-l",
+        "--long",
+        action="store_true",
+        help="also show size in bytes, encoding, lines in the bundle and the exec bit",
+    )
+    form.add_argument("--json", action="store_true", help="print a JSON array of objects, for scripts")
+    _add_reading(command)
+
+
+def _add_cat(commands: Any) -> None:
+    command = _command(
+        commands,
+        "cat",
+        "write the bytes of one entry to stdout",
+        _cat,
+        "seedbundle cat my-project.bundle src/main.py",
+    )
+    _add_bundle(command)
+    command.add_argument("name", metavar="NAME", help="the entry name")
+    _add_reading(command)
+
+
+def _add_check(commands: Any) -> None:
+    command = _command(
+        commands,
+        "check",
+        "check a bundle and that its names are safe to unpack",
+        _check,
+        "seedbundle check answer.bundle --json",
+    )
+    _add_bundle(command)
+    command.add_argument(
+        "--format-only",
+        action="store_true",
+        help="check the format only, not whether the names are safe to unpack",
+    )
+    command.add_argument(
+        "--allow-case-conflicts",
+        action="store_true",
+        help="accept names that differ only in case, as unpack --allow-case-conflicts does",
+    )
+    command.add_argument("--json", action="store_true", help="print the result as JSON")
+    _add_reading(command)
+
+
+def _add_fmt(commands: Any) -> None:
+    command = _command(
+        commands,
+        "fmt",
+        "rewrite a bundle in canonical form",
+        _fmt,
+        "seedbundle fmt answer.bundle --lenient --sha256 -o clean.bundle",
+    )
+    _add_bundle(command)
+    _add_output(command)
+    command.add_argument("--sha256", action="store_true", help="add a checksum to every entry")
+    _add_reading(command)
+
+
+# -- input and output ----------------------------------------------------
+
+
+def _label(path: str) -> str:
+    return "<stdin>" if path == STDIO else path
+
+
+@contextlib.contextmanager
+def _input(path: str) -> Iterator[IO[bytes]]:
+    if path == STDIO:
+        yield sys.stdin.buffer
+        return
+    with open(path, "rb") as file:
+        yield file
+
+
+@contextlib.contextmanager
+def _output(path: str) -> Iterator[IO[bytes]]:
+    if path == STDIO:
+        sys.stdout.flush()
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    with atomic_output(path) as file:
+        yield file
+
+
+def _print(text: str) -> None:
+    """Print a line as UTF-8, whatever the locale says stdout holds."""
+    sys.stdout.flush()
+    sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace") + b"\n")
+    sys.stdout.buffer.flush()
+
+
+def _error(message: str) -> None:
+    sys.stderr.write(f"{PROGRAM}: error: {message}\n")
+
+
+def _describe_os_error(error: OSError) -> str:
+    reason = error.strerror or str(error)
+    if error.filename is not None:
+        return f"{os.fsdecode(error.filename)}: {reason}"
+    return reason
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe, stop Python from failing again when it flushes stdout at exit."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+_PROGRESS_DELAY = 1.0  # seconds: a quick run shows no bar at all
+
+
+def _progress(description: str) -> tqdm[Any]:
+    """A byte counter on stderr that shows only on a terminal, and only after a second."""
+    return tqdm(
+        desc=description,
+        unit="B",
+        unit_scale=True,
+        unit_divisor=1024,
+        file=sys.stderr,
+        disable=not sys.stderr.isatty(),
+        delay=_PROGRESS_DELAY,
+        leave=False,
+    )
+
+
+# -- error display -------------------------------------------------------
+
+
+def _show_decode_error(label: str, error: BundleDecodeError) -> None:
+    line, caret = _point_at(error.line, error.colno)
+    sys.stderr.write(f"{label}:{error.lineno}:{error.colno}: {error.msg}\n{line}\n{caret}\n")
+
+
+_WINDOW = 100
+
+
+def _point_at(line: str, colno: int) -> tuple[str, str]:
+    """The line made safe to print, and a caret under column ``colno``.
+
+    Control and formatting characters are shown escaped, so that a hostile
+    bundle cannot drive the terminal, and a wide character takes two columns
+    of the caret line. A long line is cut to a window around the column.
+    """
+    index = max(colno - 1, 0)
+    start = max(0, min(index - _WINDOW // 2, len(line) - _WINDOW))
+    end = start + _WINDOW
+    shown: list[str] = ["..."] if start > 0 else []
+    pad: list[str] = ["   "] if start > 0 else []
+    for position, char in enumerate(line[start:end], start):
+        text, width = _display(char)
+        shown.append(text)
+        if position < index:
+            pad.append("\t" if char == "\t" else " " * width)
+    if end < len(line):
+        shown.append("...")
+    return "".join(shown), "".join(pad) + "^"
+
+
+def _display(char: str) -> tuple[str, int]:
+    if char == "\t":
+        return char, 1
+    category = unicodedata.category(char)
+    if category in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+        text = f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+        return text, len(text)
+    if category in ("Mn", "Me"):
+        return char, 0
+    return char, 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+# -- the commands --------------------------------------------------------
+
+
+def _pack(args: argparse.Namespace) -> int:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PackWarning)
+        try:
+            _write_pack(args)
+        finally:
+            for warning in caught:
+                if isinstance(warning.message, PackWarning):
+                    sys.stderr.write(f"{PROGRAM}: {warning.message}\n")
+    return 0
+
+
+def _write_pack(args: argparse.Namespace) -> None:
+    with _output(args.output) as out, _progress("packing") as bar:
+        entries = iter_tree(
+            args.directory,
+            gitignore=args.gitignore,
+            include=args.include,
+            exclude=args.exclude,
+            symlinks=args.symlinks,
+            output=file_identity(out),  # also when stdout is redirected into the tree
+        )
+        with open_bundle(out, "w", comment=args.comment, sha256=args.sha256) as writer:
+            for entry in entries:
+                writer.add(entry)
+                bar.update(len(entry.data))
+
+
+def _unpack(args: argparse.Namespace) -> int:
+    with (
+        _input(args.bundle) as file,
+        reader_source(file, strict=args.strict) as fresh,
+        _progress("unpacking") as bar,
+    ):
+
+        def progress(entry: Entry, total: int) -> None:
+            if bar.total != total:
+                bar.total = total
+            bar.update(len(entry.data))
+
+        plan = unpack_entries(
+            fresh,
+            args.directory,
+            overwrite=args.force,
+            dry_run=args.dry_run,
+            allow_case_conflicts=args.allow_case_conflicts,
+            progress=progress,
+        )
+    if args.dry_run or args.verbose:
+        for item in plan:
+            action = "replace" if item.replaces else "create"
+            prefix = f"{action:7} " if args.dry_run else ""
+            _print(prefix + encode_name(item.name))
+    return 0
+
+
+def _lines_in_bundle(entry: Entry) -> int:
+    """How many content lines the entry takes in the bundle."""
+    data = entry.data
+    if not entry.is_text:
+        return -(-4 * -(-len(data) // 3) // 76)
+    return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+
+
+def _list(args: argparse.Namespace) -> int:
+    rows: list[dict[str, Any]] = []
+    with _input(args.bundle) as file, open_bundle(file, "r", strict=args.strict) as reader:
+        for entry in reader:
+            rows.append(
+                {
+                    "name": entry.name,
+                    "size": len(entry.data),
+                    "encoding": "text" if entry.is_text else "base64",
+                    "lines": _lines_in_bundle(entry),
+                    "executable": entry.executable,
+                }
+            )
+    if args.json:
+        _print(json.dumps(rows, indent=2))
+    elif args.long:
+        width = max((len(str(row["size"])) for row in rows), default=1)
+        for row in rows:
+            mode = "x" if row["executable"] else "-"
+            _print(
+                f"{mode} {row['size']:>{width}} {row['encoding']:6} {row['lines']:>6}"
+                f" {encode_name(row['name'])}"
+            )
+    else:
+        for row in rows:
+            _print(encode_name(row["name"]))
+    return 0
+
+
+def _cat(args: argparse.Namespace) -> int:
+    found: Entry | None = None
+    names: list[str] = []
+    with _input(args.bundle) as file, open_bundle(file, "r", strict=args.strict) as reader:
+        # Read to the end even after a match: a damaged bundle prints nothing.
+        for entry in reader:
+            if entry.name == args.name:
+                found = entry
+            elif found is None:
+                names.append(entry.name)
+    if found is None:
+        folded = args.name.casefold()
+        hint = [name for name in names if name.casefold() == folded]
+        hint = hint or difflib.get_close_matches(args.name, names, n=1)
+        suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+        raise _Failure(f"{_label(args.bundle)} has no entry named {args.name!r}{suggestion}")
+    with _output(STDIO) as out:
+        out.write(found.data)
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    count = 0
+    names: list[str] = []
+    try:
+        with _input(args.bundle) as file, open_bundle(file, "r", strict=args.strict) as reader:
+            for entry in reader:
+                count += 1
+                names.append(entry.name)
+        if not args.format_only:
+            check_names(names, allow_case_conflicts=args.allow_case_conflicts)
+    except BundleDecodeError as error:
+        if args.json:
+            _print_check_json(args, {"line": error.lineno, "column": error.colno, "message": error.msg})
+        raise
+    except UnpackError as error:
+        if args.json:
+            _print_check_json(args, {"entry": error.name, "message": error.msg})
+        raise _Failure(f"{_label(args.bundle)}: {error.msg}") from None
+    if args.json:
+        _print_check_json(args, None, count)
+    return 0
+
+
+def _print_check_json(
+    args: argparse.Namespace, error: dict[str, Any] | None, entries: int | None = None
+) -> None:
+    result: dict[str, Any] = {"file": _label(args.bundle), "valid": error is None}
+    if error is None:
+        result["entries"] = entries
+    else:
+        result["error"] = error
+    _print(json.dumps(result))
+
+
+def _fmt(args: argparse.Namespace) -> int:
+    with _input(args.bundle) as file, open_bundle(file, "r", strict=args.strict) as reader:
+        comment = reader.comment
+        with (
+            _output(args.output) as out,
+            open_bundle(out, "w", comment=comment, sha256=args.sha256) as writer,
+        ):
+            for entry in reader:
+                writer.add(entry)
+    return 0
