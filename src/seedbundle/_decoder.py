@@ -31,6 +31,7 @@ __all__ = [
 BOM = "\ufeff".encode()
 _WHITESPACE = b" \t\r\n\x0b\x0c"
 _BASE64_LINE = re.compile(rb"[A-Za-z0-9+/]*={0,2}")
+_BASE64_CHARACTERS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 
 
 class Locator(Protocol):
@@ -115,8 +116,18 @@ def unescape_text(block: bytes) -> bytes:
     return drop_bytes_at(block, _escaped_line_starts(block, 1))
 
 
-def _canonical_layout(lines: list[bytes]) -> bool:
-    return all(len(line) == 76 for line in lines[:-1]) and 0 < len(lines[-1]) <= 76
+def _canonical_layout(block: bytes) -> bool:
+    """Whether base64 content is in lines of 76 characters, the last of 1 to 76."""
+    if not block.endswith(b"\n"):
+        block += b"\n"  # only at the end of a cut bundle, which fails later anyway
+    full, last = divmod(len(block), 77)
+    if last == 0:
+        full, last = full - 1, 77
+    return (
+        last >= 2
+        and block.count(b"\n") == full + 1
+        and all(newline == 10 for newline in block[76 : full * 77 : 77])
+    )
 
 
 def _comment_bom_escaped(block: bytes) -> bool:
@@ -231,11 +242,16 @@ class Decoder:
         block = buf[start:end]
         if not block:
             return b""
+        if self.strict and _canonical_layout(block):
+            try:
+                return binascii.a2b_base64(block.replace(b"\n", b""), strict_mode=True)
+            except binascii.Error:
+                pass
         raw_lines = block.split(b"\n")
         if raw_lines[-1] == b"":
             raw_lines.pop()
         lines = raw_lines if self.strict else [line.removesuffix(b"\r") for line in raw_lines]
-        if not self.strict or _canonical_layout(lines):
+        if not self.strict:
             try:
                 return binascii.a2b_base64(b"".join(lines), strict_mode=True)
             except binascii.Error:
@@ -249,6 +265,8 @@ class Decoder:
             valid = _BASE64_LINE.match(line)
             if valid is None or valid.end() != len(line):
                 column = valid.end() if valid else 0
+                if b"=" in line[:column] and line[column] in _BASE64_CHARACTERS:
+                    self.fail("invalid base64: data after the '=' padding", offset + column)
                 self.fail(
                     f"invalid base64: byte 0x{line[column]:02x} is not a base64 character",
                     offset + column,
