@@ -15,7 +15,7 @@ import re
 from typing import NoReturn, Protocol
 
 from ._errors import BundleDecodeError
-from ._model import Bundle, Entry, _new_bundle, _new_entry
+from ._model import Entry, _new_entry
 from ._syntax import LineError, parse_end_line, parse_header_line, structural_line_error
 
 __all__ = [
@@ -136,12 +136,16 @@ def _comment_bom_escaped(block: bytes) -> bool:
 
 
 class Decoder:
-    """Checks the semantic rules and collects entries, in document order."""
+    """Checks the semantic rules in document order.
+
+    It keeps the names and the number of the entries read, never the entries
+    themselves: a streaming reader hands each one on and forgets it.
+    """
 
     def __init__(self, source: Locator, *, strict: bool) -> None:
         self.source = source
         self.strict = strict
-        self.entries: list[Entry] = []
+        self.count = 0
         self.names: set[str] = set()
         self.comment = ""
         self.ended = False
@@ -225,10 +229,9 @@ class Decoder:
                 f"{hashlib.sha256(data).hexdigest()[:16]}..., not {header.sha256[:16]}...",
                 header_start + column,
             )
-        entry = _new_entry(header.name, data, header.executable)
-        self.entries.append(entry)
+        self.count += 1
         self.names.add(header.name)
-        return entry
+        return _new_entry(header.name, data, header.executable)
 
     def _strip_added_newline(self, data: bytes, header_start: int) -> bytes:
         if data.endswith(b"\n"):
@@ -291,9 +294,9 @@ class Decoder:
             count = parse_end_line(buf[start:end], has_newline=end < len(buf), strict=self.strict)
         except LineError as error:
             self.line_fail(error, buf, start, end)
-        if count != len(self.entries):
+        if count != self.count:
             self.fail(
-                f"the END marker counts {count} entries but the bundle holds {len(self.entries)}:"
+                f"the END marker counts {count} entries but the bundle holds {self.count}:"
                 " entries were lost or added",
                 start + 7,
             )
@@ -328,7 +331,3 @@ class Decoder:
                 " (a hand-written bundle may omit it: read it with strict=False)",
                 offset,
             )
-
-    def bundle(self) -> Bundle:
-        """The bundle read so far."""
-        return _new_bundle(self.entries, self.comment)

@@ -11,7 +11,7 @@ import functools
 import lark
 
 from ._decoder import Decoder, WholeSource
-from ._model import Bundle
+from ._model import Bundle, Entry, _new_bundle
 from ._syntax import LineError, grammar_text, structural_line_error
 
 __all__ = ["parse_with_grammar"]
@@ -48,9 +48,9 @@ def parse_with_grammar(data: bytes, *, strict: bool) -> Bundle:
         tree = _parser().parse(text)
     except lark.UnexpectedInput as error:
         _report_syntax_error(text, data, error, decoder)
-    _feed(tree, text, data, len(data), decoder)
+    entries = _feed(tree, text, data, len(data), decoder)
     decoder.read_eof(len(data))
-    return decoder.bundle()
+    return _new_bundle(entries, decoder.comment)
 
 
 def _report_syntax_error(text: str, data: bytes, error: lark.UnexpectedInput, decoder: Decoder) -> None:
@@ -75,8 +75,9 @@ def _report_syntax_error(text: str, data: bytes, error: lark.UnexpectedInput, de
     decoder.line_fail(problem, data, start, end)
 
 
-def _feed(tree: lark.Tree[lark.Token], text: str, data: bytes, stop: int, decoder: Decoder) -> None:
+def _feed(tree: lark.Tree[lark.Token], text: str, data: bytes, stop: int, decoder: Decoder) -> list[Entry]:
     """Hand the decoder the pieces the grammar found, in document order."""
+    entries: list[Entry] = []
     to_byte = _ByteOffsets(text)
     pieces: list[tuple[str, int]] = []
     for child in tree.children:
@@ -93,7 +94,8 @@ def _feed(tree: lark.Tree[lark.Token], text: str, data: bytes, stop: int, decode
         if kind == "comment":
             decoder.read_comment(data, start, following)
         elif kind == "entry":
-            decoder.read_entry(data, start, line_end, min(line_end + 1, stop), following)
+            entries.append(decoder.read_entry(data, start, line_end, min(line_end + 1, stop), following))
         else:
             decoder.read_end(data, start, line_end)
             decoder.read_epilogue(data, min(line_end + 1, stop), stop)
+    return entries

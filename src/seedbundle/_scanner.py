@@ -1,24 +1,25 @@
 """The fast parser: finds structural lines with bytes.find, never line by line.
 
 It accepts exactly what ``grammar.lark`` accepts plus the semantic rules of
-the decoder; ``tests/property/test_differential.py`` checks it against the
-Lark reference parser on generated valid and broken bundles.
+the decoder; the differential property tests check it against the Lark
+reference parser on generated valid and broken bundles. The streaming reader
+runs the same loop over windows of its input.
 """
 
 from __future__ import annotations
 
 import re
 
-from ._decoder import BOM, Decoder, WholeSource, drop_bytes_at
-from ._model import Bundle, _new_entry
+from ._decoder import BOM, Decoder, WholeSource
+from ._model import Bundle, Entry, _new_bundle, _new_entry
 
-__all__ = ["scan"]
+__all__ = ["scan", "scan_entries", "start_of_entries"]
 
-# The common FILE line: a bare ASCII name and no attribute. Entries that
-# match it, have ASCII content and a new name need none of the decoder's
-# other checks, so the scanner builds them itself; any other entry (and any
-# error) goes through the decoder.
-_PLAIN_HEADER = re.compile(rb"<<<FILE ([!#-;=?-\[\]-~]+)>>>\n")
+# The common FILE line: a bare ASCII name and no attribute but noeol. Such an
+# entry whose content is valid UTF-8 and whose name is new needs none of the
+# decoder's other checks, so the loop below builds it itself; every other
+# entry, and every error, goes through the decoder.
+_PLAIN_HEADER = re.compile(rb"<<<FILE ([!#-;=?-\[\]-~]+)( noeol)?>>>\n")
 
 
 def _content(data: bytes, after: int) -> tuple[int, list[int]]:
@@ -47,36 +48,72 @@ def _content(data: bytes, after: int) -> tuple[int, list[int]]:
     return len(data), escaped
 
 
-def scan(data: bytes, *, strict: bool) -> Bundle:
-    """Parse a whole bundle held in memory."""
-    decoder = Decoder(WholeSource(data), strict=strict)
-    size = len(data)
+def _unescaped(data: bytes, start: int, stop: int, escaped: list[int]) -> bytes:
+    """``data[start:stop]`` without the first byte of each escaped line."""
+    if not escaped:
+        return data[start:stop]
+    parts: list[bytes] = []
+    for line_start in escaped:
+        parts.append(data[start:line_start])
+        start = line_start + 1
+    parts.append(data[start:stop])
+    return b"".join(parts)
+
+
+def start_of_entries(decoder: Decoder, data: bytes) -> int:
+    """Read a leading byte order mark and the comment; return where the first marker starts.
+
+    ``data`` must hold at least the first structural line's '<<<', or the
+    whole input.
+    """
     position = 0
     if data.startswith(BOM):
         decoder.bom()
         position = len(BOM)
     if data.startswith(b"<<<", position):
-        first = position
-    else:
-        found = data.find(b"\n<<<", position)
-        first = size if found < 0 else found + 1
-        decoder.read_comment(data, position, first)
-    position = first
+        return position
+    found = data.find(b"\n<<<", position)
+    first = len(data) if found < 0 else found + 1
+    decoder.read_comment(data, position, first)
+    return first
+
+
+def scan_entries(
+    decoder: Decoder, data: bytes, position: int, entries: list[Entry], starts: list[int] | None = None
+) -> int:
+    """Read the entries from ``position`` on, appending them to ``entries``.
+
+    ``data`` must begin at a line start and end at the end of the input or
+    at the start of a structural line. If ``starts`` is given, the offset of
+    each entry's FILE line is appended to it. Returns the offset of the END
+    marker, or ``len(data)`` if there is none.
+    """
+    size = len(data)
     plain = _PLAIN_HEADER.match
-    entries = decoder.entries
     names = decoder.names
+    append = entries.append
     while position < size:
+        if starts is not None:
+            starts.append(position)
         match = plain(data, position)
         if match is not None:
             content_start = match.end()
             content_end, escaped = _content(data, content_start - 1)
             name = match.group(1).decode("ascii")
-            block = data[content_start:content_end]
-            if block.isascii() and name not in names:
-                entries.append(_new_entry(name, drop_bytes_at(block, escaped, content_start), False))
-                names.add(name)
-            else:
-                decoder.read_entry(data, position, content_start - 1, content_start, content_end, escaped)
+            stop = content_end
+            if match.lastindex == 2:
+                # noeol drops the LF of the last line; if there is none, the decoder explains.
+                has_lf = content_end > content_start and data[content_end - 1] == 0x0A
+                stop = content_end - 1 if has_lf else -1
+            if stop >= content_start and name not in names:
+                block = _unescaped(data, content_start, stop, escaped)
+                if block.isascii() or _is_utf8(block):
+                    names.add(name)
+                    decoder.count += 1
+                    append(_new_entry(name, block, False))
+                    position = content_end
+                    continue
+            append(decoder.read_entry(data, position, content_start - 1, content_start, content_end, escaped))
             position = content_end
             continue
         line_end = data.find(b"\n", position)
@@ -84,13 +121,38 @@ def scan(data: bytes, *, strict: bool) -> Bundle:
             line_end = size
         if data.startswith(b"<<<FILE ", position):
             content_end, escaped = _content(data, line_end)
-            decoder.read_entry(data, position, line_end, min(line_end + 1, size), content_end, escaped)
+            append(
+                decoder.read_entry(data, position, line_end, min(line_end + 1, size), content_end, escaped)
+            )
             position = content_end
         elif data.startswith(b"<<<END ", position):
-            decoder.read_end(data, position, line_end)
-            decoder.read_epilogue(data, min(line_end + 1, size), size)
-            return decoder.bundle()
+            if starts is not None:
+                starts.pop()
+            return position
         else:
             decoder.read_structural(data, position, line_end)
-    decoder.read_eof(size)
-    return decoder.bundle()
+    return size
+
+
+def _is_utf8(block: bytes) -> bool:
+    try:
+        block.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def scan(data: bytes, *, strict: bool) -> Bundle:
+    """Parse a whole bundle held in memory."""
+    decoder = Decoder(WholeSource(data), strict=strict)
+    entries: list[Entry] = []
+    position = scan_entries(decoder, data, start_of_entries(decoder, data), entries)
+    size = len(data)
+    if position < size:
+        line_end = data.find(b"\n", position)
+        line_end = size if line_end < 0 else line_end
+        decoder.read_end(data, position, line_end)
+        decoder.read_epilogue(data, min(line_end + 1, size), size)
+    else:
+        decoder.read_eof(size)
+    return _new_bundle(entries, decoder.comment)

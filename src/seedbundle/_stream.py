@@ -16,6 +16,7 @@ from ._decoder import BOM, Decoder, locate_in
 from ._encoder import encode_comment, encode_end, encode_entry
 from ._errors import BundleEncodeError
 from ._model import Entry
+from ._scanner import scan_entries, start_of_entries
 
 __all__ = ["BundleReader", "BundleWriter", "create_beside", "open"]
 
@@ -34,51 +35,90 @@ class _Span:
 
     start: int
     end: int
-    lineno: int
-    pos: int
 
 
-class _PieceSource:
-    """Locates offsets in one piece of the bundle, given where the piece starts."""
+def _count(block: bytes) -> tuple[int, int, int | None]:
+    """LFs, characters, and characters after the last LF (None if there is no LF)."""
+    newlines = block.count(b"\n")
+    tail = _characters(block[block.rfind(b"\n") + 1 :]) if newlines else None
+    return newlines, _characters(block), tail
 
-    def __init__(self) -> None:
-        self.piece = b""
+
+class _StreamLocator:
+    """Locates errors in the window of a stream that the decoder is reading.
+
+    The position of a window's first byte (its line, character offset and
+    column) is needed only when an error is raised. For a seekable file it
+    is found then, by reading the file again up to the window; only a
+    stream that cannot seek pays for counting every byte as it goes.
+    """
+
+    def __init__(self, fp: IO[bytes], base: int, *, seekable: bool) -> None:
+        self.fp = fp
+        self.base = base
+        self.lazy = seekable
+        self.window = b""
+        self.offset = 0  # where the window starts, from the start of the bundle
+        self.counted = 0  # how far lineno, pos and column have been counted
         self.lineno = 1
         self.pos = 0
-        self.column = 0  # characters between the start of the line and the piece
+        self.column = 0
 
-    def advance(self, piece: bytes) -> None:
-        """Move past the current piece onto the next one."""
-        done = self.piece
-        newlines = done.count(b"\n")
-        if newlines:
-            self.column = _characters(done[done.rfind(b"\n") + 1 :])
-        else:
-            self.column += _characters(done)
+    def advance(self, window: bytes) -> None:
+        """Move past the current window onto the next one."""
+        if not self.lazy:
+            self._add(self.window)
+        self.offset += len(self.window)
+        self.window = window
+
+    def jump(self, offset: int, window: bytes) -> None:
+        """Make ``window``, found at ``offset``, the current window."""
+        self.offset = offset
+        self.window = window
+
+    def _add(self, block: bytes) -> None:
+        newlines, characters, tail = _count(block)
         self.lineno += newlines
-        self.pos += _characters(done)
-        self.piece = piece
+        self.pos += characters
+        self.column = self.column + characters if tail is None else tail
+        self.counted += len(block)
+
+    def _count_to(self, offset: int) -> None:
+        if self.counted > offset:
+            self.counted, self.lineno, self.pos, self.column = 0, 1, 0, 0
+        resume = self.fp.tell()
+        self.fp.seek(self.base + self.counted)
+        while self.counted < offset:
+            block = self.fp.read(min(_CHUNK, offset - self.counted))
+            if not block:  # pragma: no cover - the file shrank under us
+                break
+            self._add(block)
+        self.fp.seek(resume)
 
     def locate(self, offset: int) -> tuple[int, int, int, str]:
-        lineno, colno, pos, line = locate_in(self.piece, offset, lineno_base=self.lineno, pos_base=self.pos)
-        if self.piece.rfind(b"\n", 0, offset) < 0:
+        if self.counted != self.offset:
+            self._count_to(self.offset)
+        window = self.window
+        lineno, colno, pos, line = locate_in(window, offset, lineno_base=self.lineno, pos_base=self.pos)
+        if window.rfind(b"\n", 0, offset) < 0:
             colno += self.column
         return lineno, colno, pos, line
 
 
 class BundleReader:
-    """Reads a bundle lazily, one entry at a time, in constant memory.
+    """Reads a bundle lazily, entry by entry, in bounded memory.
 
-    Iterating yields each :class:`Entry` as soon as it has been read and
-    checked. Every rule that :func:`seedbundle.loads` checks is checked here
-    too, and an error is raised where it is found, with its line: a bundle
-    cut short raises only once the end of the input is reached, after the
-    entries before the cut have been yielded.
+    Iterating yields each :class:`Entry` once it has been read and checked.
+    Every rule that :func:`seedbundle.loads` checks is checked here too, and
+    an error is raised where it is found, with its line: a bundle cut short
+    raises at its end, after the entries before the cut have been yielded.
 
-    Memory holds the entry being read plus one read chunk. Build readers
+    The reader parses its input a window at a time (one read chunk, cut at
+    the last marker line in it) with the same loop as :func:`seedbundle.loads`,
+    so memory holds about one chunk plus the largest entry. Build readers
     with :func:`seedbundle.open`.
 
-    Example:
+    Examples:
         >>> import io, seedbundle
         >>> data = b"intro\\n<<<FILE a>>>\\nA\\n<<<FILE b>>>\\nB\\n<<<END 2>>>\\n"
         >>> with seedbundle.open(io.BytesIO(data)) as reader:
@@ -91,19 +131,24 @@ class BundleReader:
     def __init__(
         self, fp: IO[bytes], *, strict: bool = True, close: bool = False, chunk_size: int = _CHUNK
     ) -> None:
+        if isinstance(fp, io.TextIOBase):
+            raise TypeError("seedbundle.open() needs a binary file object: open the file with 'rb'")
         self._fp = fp
         self._close = close
         self._chunk_size = chunk_size
-        self._source = _PieceSource()
-        self._decoder = Decoder(self._source, strict=strict)
+        seekable = fp.seekable()
+        self._base = fp.tell() if seekable else 0
+        self._locator = _StreamLocator(fp, self._base, seekable=seekable)
+        self._decoder = Decoder(self._locator, strict=strict)
         self._buffer = bytearray()
-        self._offset = 0  # file offset of _buffer[0]
         self._eof = False
-        self._done = False
         self._started = False
+        self._done = False
         self._iterated = False
+        self._pending: list[Entry] = []
+        self._next = 0
+        self._starts: list[int] | None = None
         self._spans: dict[str, _Span] | None = None
-        self._start_offset = fp.tell() if fp.seekable() else 0
 
     # -- reading the file --------------------------------------------------
 
@@ -119,50 +164,87 @@ class BundleReader:
         self._buffer += chunk
         return True
 
-    def _find(self, needle: bytes, start: int) -> int:
-        """Find ``needle`` at or after ``start``, reading more as needed; -1 at the end."""
-        while True:
-            found = self._buffer.find(needle, start)
-            if found >= 0:
-                return found
-            start = max(start, len(self._buffer) - len(needle) + 1)
-            if not self._fill():
-                return -1
-
     def _take(self, size: int) -> bytes:
-        """Remove the first ``size`` bytes of the buffer, set up to locate errors in them."""
-        piece = bytes(memoryview(self._buffer)[:size])
+        """Cut the first ``size`` bytes off the buffer as the decoder's next window."""
+        window = bytes(memoryview(self._buffer)[:size])
         del self._buffer[:size]  # O(1): CPython moves a bytearray's start instead of copying
-        self._source.advance(piece)
-        self._offset += size
-        return piece
+        self._locator.advance(window)
+        return window
 
-    def _line_end(self) -> int:
-        found = self._find(b"\n", 0)
-        return len(self._buffer) if found < 0 else found
+    def _line(self) -> int:
+        """The length of the buffer's first line with its LF, reading as needed."""
+        searched = 0
+        while True:
+            found = self._buffer.find(b"\n", searched)
+            if found >= 0:
+                return found + 1
+            searched = len(self._buffer)
+            if not self._fill():
+                return len(self._buffer)
 
     # -- the format --------------------------------------------------------
 
     def _start(self) -> None:
         self._started = True
-        while len(self._buffer) < len(BOM) and self._fill():
-            pass
-        if self._buffer.startswith(BOM):
-            self._decoder.bom()
-            self._take(len(BOM))
-            while len(self._buffer) < len(b"<<<") and self._fill():
-                pass
-        if not self._buffer or self._buffer.startswith(b"<<<"):
-            return
-        found = self._find(b"\n<<<", 0)
-        piece = self._take(len(self._buffer) if found < 0 else found + 1)
-        self._decoder.read_comment(piece, 0, len(piece))
+        searched = 0
+        while not self._eof:
+            # The comment ends where the first marker line starts.
+            skip = len(BOM) if self._buffer.startswith(BOM) else 0
+            head = self._buffer[skip : skip + 3]
+            if head == b"<<<" or self._buffer.find(b"\n<<<", searched) >= 0:
+                break
+            if len(head) == 3 or len(self._buffer) >= len(BOM):
+                searched = max(0, len(self._buffer) - 3)
+            self._fill()
+        head = self._take(len(self._buffer))
+        first = start_of_entries(self._decoder, head)
+        # Give back what follows the comment; the window ends where it ends.
+        self._buffer[:0] = head[first:]
+        self._locator.window = head[:first]
+
+    def _read_window(self) -> None:
+        """Parse the next window into ``_pending``; set ``_done`` at the END marker or the end."""
+        buffer = self._buffer
+        searched = 0
+        while True:
+            if buffer.startswith(b"<<<FILE "):
+                cut = buffer.rfind(b"\n<<<", searched) + 1
+                if cut or self._eof:
+                    break
+                searched = max(0, len(buffer) - 3)
+                self._fill()
+                continue
+            if not buffer and not self._fill():
+                self._take(0)
+                self._decoder.read_eof(0)
+                self._done = True
+                return
+            if len(buffer) >= len(b"<<<FILE ") or not self._fill():
+                # An END marker, or a line the loop will reject: one line is enough.
+                cut = self._line()
+                break
+        window = self._take(cut or len(buffer))
+        entries: list[Entry] = []
+        position = scan_entries(self._decoder, window, 0, entries, self._starts)
+        self._pending, self._next = entries, 0
+        if position < len(window):
+            self._read_end(window, position)
+
+    def _read_end(self, window: bytes, position: int) -> None:
+        line_end = window.find(b"\n", position)
+        line_end = len(window) if line_end < 0 else line_end
+        self._decoder.read_end(window, position, line_end)
+        self._decoder.read_epilogue(window, min(line_end + 1, len(window)), len(window))
+        while self._buffer or self._fill():
+            epilogue = self._take(len(self._buffer))
+            self._decoder.read_epilogue(epilogue, 0, len(epilogue))
+        self._done = True
 
     @property
     def comment(self) -> str:
-        """The bundle's comment (read when the reader is made).
+        """The bundle's comment, read before the first entry.
 
-        Example:
+        Examples:
             >>> import io, seedbundle
             >>> seedbundle.open(io.BytesIO(b"hi\\n<<<END 0>>>\\n")).comment
             'hi'
@@ -180,42 +262,19 @@ class BundleReader:
         self._iterated = True
         if not self._started:
             self._start()
-        if self._done:
-            raise StopIteration
-        entry = self._next_entry()
-        if entry is None:
-            self._done = True
-            raise StopIteration
+        while self._next >= len(self._pending):
+            if self._done:
+                self._pending = []
+                raise StopIteration
+            self._read_window()
+        entry = self._pending[self._next]
+        self._next += 1
         return entry
-
-    def _next_entry(self) -> Entry | None:
-        decoder = self._decoder
-        line_end = self._line_end()
-        if not self._buffer:
-            self._take(0)
-            decoder.read_eof(0)
-            return None
-        if self._buffer.startswith(b"<<<FILE "):
-            found = self._find(b"\n<<<", line_end) if line_end < len(self._buffer) else -1
-            end = len(self._buffer) if found < 0 else found + 1
-            piece = self._take(end)
-            return decoder.read_entry(piece, 0, line_end, min(line_end + 1, end), end)
-        piece = self._take(line_end + 1 if line_end < len(self._buffer) else line_end)
-        if piece.startswith(b"<<<END "):
-            decoder.read_end(piece, 0, line_end)
-            self._read_epilogue()
-            return None
-        return decoder.read_structural(piece, 0, line_end)
-
-    def _read_epilogue(self) -> None:
-        while self._buffer or self._fill():
-            piece = self._take(len(self._buffer))
-            self._decoder.read_epilogue(piece, 0, len(piece))
 
     def read_all(self) -> list[Entry]:
         """Read every remaining entry and the END marker.
 
-        Example:
+        Examples:
             >>> import io, seedbundle
             >>> len(seedbundle.open(io.BytesIO(b"<<<FILE a>>>\\n<<<END 1>>>\\n")).read_all())
             1
@@ -232,7 +291,7 @@ class BundleReader:
         The file must be seekable and the reader not yet iterated. The index
         holds names and offsets only, never data.
 
-        Example:
+        Examples:
             >>> import io, seedbundle
             >>> seedbundle.open(io.BytesIO(b"<<<FILE a>>>\\n<<<FILE b>>>\\n<<<END 2>>>\\n")).names()
             ('a', 'b')
@@ -247,7 +306,7 @@ class BundleReader:
         Raises:
             KeyError: If there is no such entry.
 
-        Example:
+        Examples:
             >>> import io, seedbundle
             >>> data = b"<<<FILE a>>>\\nA\\n<<<FILE b>>>\\nB\\n<<<END 2>>>\\n"
             >>> seedbundle.open(io.BytesIO(data))["b"].data
@@ -256,14 +315,13 @@ class BundleReader:
         Added in version 1.0.0.
         """
         span = self._index()[name]
-        self._fp.seek(span.start)
+        self._fp.seek(self._base + span.start)
         piece = self._fp.read(span.end - span.start)
-        source = _PieceSource()
-        source.piece, source.lineno, source.pos = piece, span.lineno, span.pos
-        line_end = piece.find(b"\n")
-        return Decoder(source, strict=self._decoder.strict).read_entry(
-            piece, 0, line_end, line_end + 1, len(piece)
-        )
+        locator = _StreamLocator(self._fp, self._base, seekable=True)
+        locator.jump(span.start, piece)
+        entries: list[Entry] = []
+        scan_entries(Decoder(locator, strict=self._decoder.strict), piece, 0, entries)
+        return entries[0]
 
     def _index(self) -> dict[str, _Span]:
         if self._spans is not None:
@@ -273,11 +331,17 @@ class BundleReader:
         if not self._fp.seekable():
             raise io.UnsupportedOperation("random access needs a seekable file")
         spans: dict[str, _Span] = {}
+        starts: list[int] = []
+        self._starts = starts
         for entry in self:
-            # The source now describes this entry's piece, which ends at _offset.
-            source = self._source
-            start = self._start_offset + self._offset - len(source.piece)
-            spans[entry.name] = _Span(start, self._start_offset + self._offset, source.lineno, source.pos)
+            # Starts are offsets in the current window; the next one ends this entry.
+            window_offset = self._locator.offset
+            index = self._next - 1
+            end = starts[index + 1] if index + 1 < len(starts) else len(self._locator.window)
+            spans[entry.name] = _Span(window_offset + starts[index], window_offset + end)
+            if self._next == len(self._pending):
+                starts.clear()
+        self._starts = None
         self._spans = spans
         return spans
 
@@ -286,7 +350,7 @@ class BundleReader:
     def close(self) -> None:
         """Close the file if the reader opened it.
 
-        Example:
+        Examples:
             >>> import io, seedbundle
             >>> seedbundle.open(io.BytesIO(b"<<<END 0>>>\\n")).close()
 
@@ -310,7 +374,7 @@ class BundleWriter:
     reader sees the bundle as incomplete; a file that the writer created
     itself is removed instead. Build writers with :func:`seedbundle.open`.
 
-    Example:
+    Examples:
         >>> import io, seedbundle
         >>> out = io.BytesIO()
         >>> with seedbundle.open(out, "w") as writer:
@@ -360,7 +424,7 @@ class BundleWriter:
             BundleEncodeError: If an entry of that name was already written.
             ValueError: If the writer is closed.
 
-        Example:
+        Examples:
             >>> import io, seedbundle
             >>> writer = seedbundle.open(io.BytesIO(), "w")
             >>> writer.add("a", b"\\xff").is_text
@@ -385,7 +449,7 @@ class BundleWriter:
     def close(self) -> None:
         """Write the END marker and close the file if the writer opened it.
 
-        Example:
+        Examples:
             >>> import io, seedbundle
             >>> out = io.BytesIO()
             >>> seedbundle.open(out, "w").close()
@@ -497,7 +561,7 @@ def open(
     path only when the writer closes cleanly, so a failed write never leaves
     a half-written bundle under the final name.
 
-    Example:
+    Examples:
         >>> import os, tempfile, seedbundle
         >>> path = os.path.join(tempfile.mkdtemp(), "out.bundle")
         >>> with seedbundle.open(path, "w") as writer:
