@@ -1,6 +1,6 @@
 """seedbundle: lossless, safe, fast plain-text bundles of many files.
 
-Example:
+Examples:
     >>> import seedbundle
     >>> bundle = seedbundle.Bundle([seedbundle.Entry("hello.txt", "Hello!\\n")])
     >>> seedbundle.loads(seedbundle.dumps(bundle)) == bundle

@@ -43,7 +43,7 @@ def loads(document: str | bytes | bytearray | memoryview, /, *, strict: bool = T
             its line and column.
         TypeError: If ``document`` is neither str nor bytes.
 
-    Example:
+    Examples:
         >>> import seedbundle
         >>> bundle = seedbundle.loads("<<<FILE a.txt>>>\\nhello\\n<<<END 1>>>\\n")
         >>> bundle["a.txt"].data
@@ -71,7 +71,7 @@ def load(fp: IO[bytes], /, *, strict: bool = True) -> Bundle:
         BundleDecodeError: As for :func:`loads`.
         TypeError: If ``fp`` is a text file.
 
-    Example:
+    Examples:
         >>> import io, seedbundle
         >>> seedbundle.load(io.BytesIO(b"<<<FILE a>>>\\n<<<END 1>>>\\n")).names
         ('a',)
@@ -98,7 +98,7 @@ def dumps(bundle: Bundle, /, *, sha256: bool = False) -> str:
     Raises:
         TypeError: If ``bundle`` is not a :class:`Bundle`.
 
-    Example:
+    Examples:
         >>> import seedbundle
         >>> bundle = seedbundle.Bundle([seedbundle.Entry("a.txt", "no newline")])
         >>> print(seedbundle.dumps(bundle), end="")
@@ -125,7 +125,7 @@ def dump(bundle: Bundle, fp: IO[bytes], /, *, sha256: bool = False) -> None:
         TypeError: If ``bundle`` is not a :class:`Bundle` or ``fp`` is a
             text file.
 
-    Example:
+    Examples:
         >>> import io, seedbundle
         >>> out = io.BytesIO()
         >>> seedbundle.dump(seedbundle.Bundle([seedbundle.Entry("a", b"\\x00")]), out)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 import attrs
 
+from ._decoder import locate_in
 from ._errors import BundleDecodeError, BundleEncodeError
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ class Article:
         BundleEncodeError: If a field does not fit the layout.
         TypeError: If a field has the wrong type.
 
-    Example:
+    Examples:
         >>> import datetime
         >>> from seedbundle import Article
         >>> article = Article("A headline", datetime.date(2022, 1, 22),
@@ -97,7 +98,7 @@ class Article:
     def id(self) -> str:
         """A stable 64-bit id: the first 16 hex digits of the URL's SHA-256.
 
-        Example:
+        Examples:
             >>> import datetime
             >>> from seedbundle import Article
             >>> Article("T", datetime.date(2022, 1, 22), "https://example.org/").id
@@ -110,7 +111,7 @@ class Article:
     def filename(self, index: int) -> str:
         """The entry name for this article at ``index`` (0 to 999) in a bundle.
 
-        Example:
+        Examples:
             >>> import datetime
             >>> from seedbundle import Article
             >>> Article("T", datetime.date(2022, 1, 22), "https://example.org/").filename(7)
@@ -125,7 +126,7 @@ class Article:
     def to_text(self) -> str:
         """The document text, exactly as :meth:`from_text` reads it.
 
-        Example:
+        Examples:
             >>> import datetime
             >>> from seedbundle import Article
             >>> Article("T", datetime.date(999, 12, 31), "https://e.org/").to_text()
@@ -151,7 +152,7 @@ class Article:
                 position is within ``text``.
             TypeError: If ``text`` is not a str.
 
-        Example:
+        Examples:
             >>> from seedbundle import Article
             >>> Article.from_text("T\\n20220122\\nhttps://e.org/a\\nBody.\\n").paragraphs
             ('Body.',)
@@ -175,27 +176,34 @@ class Article:
                 msg, lineno=lineno, colno=col + 1, pos=starts[lineno - 1] + col, line=line
             )
 
-        if len(lines) < 4:
-            missing = ("the title", "the date", "the URL")[len(lines) - 1]
+        # The fields are checked in document order, so that the first problem
+        # is the one reported, and a field that is there is never called missing.
+        present = len(lines) if lines[-1] else len(lines) - 1
+        if present and not lines[0]:
+            raise fail("expected the title on line 1, found an empty line", 1)
+        if present >= 2:
+            _parse_date(lines[1], fail)
+        if present >= 3 and not _URL.fullmatch(lines[2]):
+            raise fail(f"expected an absolute URL such as https://example.org/a, found {lines[2]!r}", 3)
+        if present < 3:
+            missing = ("the title", "the date", "the URL")[present]
             raise fail(
-                f"expected {missing} on line {len(lines)}, found the end of the text",
+                f"expected {missing} on line {present + 1}, found the end of the text",
                 len(lines),
                 len(lines[-1]),
             )
         if lines[-1]:
             raise fail("a seed document ends with a newline", len(lines), len(lines[-1]))
-        title, date, url = lines[:3]
-        if not title:
-            raise fail("expected the title on line 1, found an empty line", 1)
-        if not _DATE.fullmatch(date):
-            raise fail(f"expected the date as YYYYMMDD, found {date!r}", 2)
-        try:
-            day = datetime.date(int(date[:4]), int(date[4:6]), int(date[6:]))
-        except ValueError as error:
-            raise fail(f"{date!r} is not a real date: {error}", 2) from None
-        if not _URL.fullmatch(url):
-            raise fail(f"expected an absolute URL such as https://example.org/a, found {url!r}", 3)
-        return cls(title, day, url, tuple(lines[3:-1]))
+        return cls(lines[0], _parse_date(lines[1], fail), lines[2], tuple(lines[3:-1]))
+
+
+def _parse_date(date: str, fail: Callable[[str, int], BundleDecodeError]) -> datetime.date:
+    if not _DATE.fullmatch(date):
+        raise fail(f"expected the date as YYYYMMDD, found {date!r}", 2)
+    try:
+        return datetime.date(int(date[:4]), int(date[4:6]), int(date[6:]))
+    except ValueError as error:
+        raise fail(f"{date!r} is not a real date: {error}", 2) from None
 
 
 def bundle_from_articles(articles: Iterable[Article] | Mapping[str, Article], *, comment: str = "") -> Bundle:
@@ -208,7 +216,12 @@ def bundle_from_articles(articles: Iterable[Article] | Mapping[str, Article], *,
             if not isinstance(name, str) or not ARTICLE_NAME.fullmatch(name):
                 raise BundleEncodeError(f"an article is named NNN_<16 lowercase hex>.txt, not {name!r}")
     else:
-        pairs = [(article.filename(index), article) for index, article in enumerate(articles)]
+        items = list(articles)
+        for index, item in enumerate(items):
+            # Checked before filename() is called, which only an Article has.
+            if not isinstance(item, Article):
+                raise TypeError(f"articles[{index}] is a {type(item).__name__}, not an Article")
+        pairs = [(article.filename(index), article) for index, article in enumerate(items)]
     for name, article in pairs:
         if not isinstance(article, Article):
             raise TypeError(f"{name!r} is a {type(article).__name__}, not an Article")
@@ -224,11 +237,13 @@ def articles_from_bundle(entries: Iterable[tuple[str, bytes]]) -> dict[str, Arti
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as error:
+            lineno, colno, pos, line = locate_in(data, error.start, lineno_base=1, pos_base=0)
             raise BundleDecodeError(
                 f"entry {name!r}: a seed document must be UTF-8 text",
-                lineno=1,
-                colno=1,
-                pos=error.start,
+                lineno=lineno,
+                colno=colno,
+                pos=pos,
+                line=line,
             ) from None
         try:
             result[name] = Article.from_text(text)

@@ -68,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         0 on success, 1 for invalid data or a refused or failed operation,
         2 for a usage error.
 
-    Example:
+    Examples:
         >>> from seedbundle._cli import main
         >>> main(["--version"])  # doctest: +ELLIPSIS
         seedbundle ...

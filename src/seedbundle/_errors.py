@@ -10,7 +10,7 @@ class BundleError(Exception):
 
     Catch it to handle any bundle problem in one place.
 
-    Example:
+    Examples:
         >>> import seedbundle
         >>> try:
         ...     seedbundle.loads("<<<FILE a>>>\\n")
@@ -37,7 +37,7 @@ class BundleDecodeError(BundleError, ValueError):
         line: The text of the offending line, without its line ending
             (an empty string at the end of the input).
 
-    Example:
+    Examples:
         >>> import seedbundle
         >>> try:
         ...     seedbundle.loads("<<<FOO>>>\\n<<<END 0>>>\\n")
@@ -74,7 +74,7 @@ class BundleEncodeError(BundleError, ValueError):
     name or comment that is not encodable as UTF-8, two entries with the
     same name) instead of changing it quietly when it is written.
 
-    Example:
+    Examples:
         >>> import seedbundle
         >>> try:
         ...     seedbundle.Entry("", b"data")

@@ -94,7 +94,7 @@ class PackError(BundleEncodeError):
         msg: The message.
         path: The offending path, as the operating system gave it.
 
-    Example:
+    Examples:
         >>> import os, tempfile, seedbundle
         >>> tree = tempfile.mkdtemp()
         >>> os.symlink("elsewhere", os.path.join(tree, "link"))
@@ -127,7 +127,7 @@ class PackWarning(UserWarning):
     Attributes:
         path: The path that was left out.
 
-    Example:
+    Examples:
         >>> import os, tempfile, warnings, seedbundle
         >>> tree = tempfile.mkdtemp()
         >>> os.mkdir(os.path.join(tree, "empty"))
@@ -156,7 +156,7 @@ class UnpackError(BundleError, ValueError):
         msg: The message.
         name: The entry name at fault.
 
-    Example:
+    Examples:
         >>> import tempfile, seedbundle
         >>> evil = seedbundle.Bundle([seedbundle.Entry("../escape.txt", "x")])
         >>> try:
@@ -622,7 +622,7 @@ def pack(
     Warns:
         PackWarning: For every empty directory and skipped link.
 
-    Example:
+    Examples:
         >>> import os, tempfile, seedbundle
         >>> tree = tempfile.mkdtemp()
         >>> os.makedirs(os.path.join(tree, "src"))
@@ -684,7 +684,7 @@ def pack_to(
         PackError: As for :func:`pack`.
         OSError: If a file cannot be read or the bundle cannot be written.
 
-    Example:
+    Examples:
         >>> import os, tempfile, seedbundle
         >>> tree = tempfile.mkdtemp()
         >>> with open(os.path.join(tree, "a.txt"), "w") as f:
@@ -1179,7 +1179,7 @@ def unpack(
         OSError: If the file system fails; what this call created is removed.
         TypeError: If an argument has the wrong type.
 
-    Example:
+    Examples:
         >>> import os, tempfile, seedbundle
         >>> bundle = seedbundle.Bundle([seedbundle.Entry("docs/a.txt", "A\\n")])
         >>> target = tempfile.mkdtemp()
@@ -1266,7 +1266,7 @@ def unpack_from(
         UnpackError: As for :func:`unpack`.
         OSError: As for :func:`unpack`.
 
-    Example:
+    Examples:
         >>> import io, os, tempfile, seedbundle
         >>> data = b"<<<FILE run.sh exec>>>\\n#!/bin/sh\\n<<<END 1>>>\\n"
         >>> target = tempfile.mkdtemp()

@@ -67,7 +67,7 @@ class Entry:
             ``data`` holds an unpaired surrogate that UTF-8 cannot encode.
         TypeError: If an argument has the wrong type.
 
-    Example:
+    Examples:
         >>> from seedbundle import Entry
         >>> entry = Entry("notes/hello.txt", "héllo\\n")
         >>> entry.data
@@ -91,7 +91,7 @@ class Entry:
         Raises:
             UnicodeDecodeError: If the data is not valid UTF-8.
 
-        Example:
+        Examples:
             >>> from seedbundle import Entry
             >>> Entry("a.txt", b"caf\\xc3\\xa9").text
             'café'
@@ -107,7 +107,7 @@ class Entry:
         That is the case when the data is valid UTF-8 and holds no NUL
         byte; any other data is stored as base64.
 
-        Example:
+        Examples:
             >>> from seedbundle import Entry
             >>> Entry("a.txt", "plain\\n").is_text, Entry("b.bin", b"\\x00\\xff").is_text
             (True, False)
@@ -183,7 +183,7 @@ class Bundle:
             holds an unpaired surrogate.
         TypeError: If an entry is not an :class:`Entry`.
 
-    Example:
+    Examples:
         >>> from seedbundle import Bundle, Entry
         >>> bundle = Bundle([Entry("a.txt", "A\\n"), Entry("b.txt", "B\\n")], comment="demo")
         >>> len(bundle), bundle.names
@@ -223,7 +223,7 @@ class Bundle:
     def names(self) -> tuple[str, ...]:
         """The entry names, in order.
 
-        Example:
+        Examples:
             >>> from seedbundle import Bundle, Entry
             >>> Bundle([Entry("z", ""), Entry("a", "")]).names
             ('z', 'a')
@@ -235,7 +235,7 @@ class Bundle:
     def get(self, name: str, default: Entry | None = None) -> Entry | None:
         """Return the entry called ``name``, or ``default`` when there is none.
 
-        Example:
+        Examples:
             >>> from seedbundle import Bundle, Entry
             >>> Bundle([Entry("a", "x")]).get("missing") is None
             True
@@ -249,7 +249,7 @@ class Bundle:
 
         A replaced entry keeps its place; a new one goes at the end.
 
-        Example:
+        Examples:
             >>> from seedbundle import Bundle, Entry
             >>> bundle = Bundle([Entry("a", "1"), Entry("b", "2")])
             >>> bundle.with_entry(Entry("a", "3")).names, bundle.with_entry(Entry("c", "")).names
@@ -270,7 +270,7 @@ class Bundle:
         Raises:
             KeyError: If there is no such entry.
 
-        Example:
+        Examples:
             >>> from seedbundle import Bundle, Entry
             >>> Bundle([Entry("a", ""), Entry("b", "")]).without("a").names
             ('b',)
@@ -296,7 +296,7 @@ class Bundle:
             BundleEncodeError: For more than 1000 articles, a name that does
                 not fit ``NNN_<16 lowercase hex>.txt``, or a duplicate name.
 
-        Example:
+        Examples:
             >>> import datetime
             >>> from seedbundle import Article, Bundle
             >>> article = Article("T", datetime.date(2022, 1, 22), "https://example.org/")
@@ -318,7 +318,7 @@ class Bundle:
             BundleDecodeError: If a seed document does not fit the layout; the
                 message names the entry and the position is within it.
 
-        Example:
+        Examples:
             >>> import seedbundle
             >>> text = "<<<FILE 000_19442bb856867afb.txt>>>\\nT\\n20220122\\nhttps://e.org/\\nBody.\\n<<<END 1>>>\\n"
             >>> article = seedbundle.loads(text).articles()["000_19442bb856867afb.txt"]
