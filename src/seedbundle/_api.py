@@ -110,7 +110,9 @@ def dumps(bundle: Bundle, /, *, sha256: bool = False) -> str:
     """
     if not isinstance(bundle, Bundle):
         raise TypeError(f"dumps() needs a Bundle, not {type(bundle).__name__}")
-    return b"".join(iter_encode(bundle, sha256=sha256)).decode("utf-8")
+    # Decoding piece by piece and joining the strings is faster than decoding
+    # one joined bytes object: no second copy of the whole bundle as bytes.
+    return "".join([piece.decode("utf-8") for piece in iter_encode(bundle, sha256=sha256)])
 
 
 def dump(bundle: Bundle, fp: IO[bytes], /, *, sha256: bool = False) -> None:
