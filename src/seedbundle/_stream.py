@@ -190,17 +190,15 @@ class BundleReader:
         while not self._eof:
             # The comment ends where the first marker line starts.
             skip = len(BOM) if self._buffer.startswith(BOM) else 0
-            head = self._buffer[skip : skip + 3]
-            if head == b"<<<" or self._buffer.find(b"\n<<<", searched) >= 0:
+            if self._buffer[skip : skip + 3] == b"<<<" or self._buffer.find(b"\n<<<", searched) >= 0:
                 break
-            if len(head) == 3 or len(self._buffer) >= len(BOM):
-                searched = max(0, len(self._buffer) - 3)
+            searched = max(0, len(self._buffer) - 3)
             self._fill()
-        head = self._take(len(self._buffer))
-        first = start_of_entries(self._decoder, head)
-        # Give back what follows the comment; the window ends where it ends.
-        self._buffer[:0] = head[first:]
-        self._locator.window = head[:first]
+        window = self._take(len(self._buffer))
+        first = start_of_entries(self._decoder, window)
+        # Give back what follows the comment; the window ends where the comment does.
+        self._buffer[:0] = window[first:]
+        self._locator.window = window[:first]
 
     def _read_window(self) -> None:
         """Parse the next window into ``_pending``; set ``_done`` at the END marker or the end."""
