@@ -21,6 +21,7 @@ from ._scanner import scan_entries, start_of_entries
 __all__ = ["BundleReader", "BundleWriter", "create_beside", "open"]
 
 _CHUNK = 1 << 20
+_LINE_SHOWN = 1 << 16  # how much of a line an error from a stream can show
 # UTF-8 continuation bytes: deleting them leaves one byte per character.
 _CONTINUATION = bytes(range(0x80, 0xC0))
 
@@ -48,9 +49,10 @@ class _StreamLocator:
     """Locates errors in the window of a stream that the decoder is reading.
 
     The position of a window's first byte (its line, character offset and
-    column) is needed only when an error is raised. For a seekable file it
-    is found then, by reading the file again up to the window; only a
-    stream that cannot seek pays for counting every byte as it goes.
+    column, and the start of its line) is needed only when an error is
+    raised. For a seekable file it is found then, by reading the file again
+    up to the window; only a stream that cannot seek pays for counting every
+    byte as it goes.
     """
 
     def __init__(self, fp: IO[bytes], base: int, *, seekable: bool) -> None:
@@ -59,10 +61,11 @@ class _StreamLocator:
         self.lazy = seekable
         self.window = b""
         self.offset = 0  # where the window starts, from the start of the bundle
-        self.counted = 0  # how far lineno, pos and column have been counted
+        self.counted = 0  # how far the fields below have been counted
         self.lineno = 1
         self.pos = 0
         self.column = 0
+        self.head = b""  # the start of the line that runs into the window
 
     def advance(self, window: bytes) -> None:
         """Move past the current window onto the next one."""
@@ -80,12 +83,17 @@ class _StreamLocator:
         newlines, characters, tail = _count(block)
         self.lineno += newlines
         self.pos += characters
-        self.column = self.column + characters if tail is None else tail
+        if tail is None:
+            self.column += characters
+            self.head += block[: _LINE_SHOWN - len(self.head)]
+        else:
+            self.column = tail
+            self.head = block[block.rfind(b"\n") + 1 :][:_LINE_SHOWN]
         self.counted += len(block)
 
     def _count_to(self, offset: int) -> None:
         if self.counted > offset:
-            self.counted, self.lineno, self.pos, self.column = 0, 1, 0, 0
+            self.counted, self.lineno, self.pos, self.column, self.head = 0, 1, 0, 0, b""
         resume = self.fp.tell()
         self.fp.seek(self.base + self.counted)
         while self.counted < offset:
@@ -95,13 +103,32 @@ class _StreamLocator:
             self._add(block)
         self.fp.seek(resume)
 
+    def _rest_of_line(self) -> bytes:
+        """What follows the window up to the end of its last line (seekable input only)."""
+        resume = self.fp.tell()
+        self.fp.seek(self.base + self.offset + len(self.window))
+        rest = self.fp.read(_LINE_SHOWN)
+        self.fp.seek(resume)
+        end = rest.find(b"\n")
+        return rest if end < 0 else rest[:end]
+
     def locate(self, offset: int) -> tuple[int, int, int, str]:
         if self.counted != self.offset:
             self._count_to(self.offset)
         window = self.window
         lineno, colno, pos, line = locate_in(window, offset, lineno_base=self.lineno, pos_base=self.pos)
-        if window.rfind(b"\n", 0, offset) < 0:
+        line_start = window.rfind(b"\n", 0, offset) + 1
+        line_end = window.find(b"\n", offset)
+        if line_start and line_end >= 0:
+            return lineno, colno, pos, line
+        # The line runs in from the previous window, or on past this one.
+        raw = window[line_start : len(window) if line_end < 0 else line_end]
+        if not line_start:
             colno += self.column
+            raw = self.head + raw
+        if line_end < 0 and self.lazy:
+            raw += self._rest_of_line()
+        line = raw.decode("utf-8", "replace").removesuffix("\r")
         return lineno, colno, pos, line
 
 
@@ -117,6 +144,10 @@ class BundleReader:
     the last marker line in it) with the same loop as :func:`seedbundle.loads`,
     so memory holds about one chunk plus the largest entry. Build readers
     with :func:`seedbundle.open`.
+
+    Errors carry the same message and position as from :func:`loads`. From
+    a stream that cannot seek (a pipe), or for a line longer than 64 KiB, an
+    error's ``line`` may show only part of the line.
 
     Examples:
         >>> import io, seedbundle
