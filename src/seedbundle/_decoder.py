@@ -98,11 +98,12 @@ def drop_bytes_at(block: bytes, offsets: list[int], base: int = 0) -> bytes:
 
 def escape_text(block: bytes) -> bytes:
     """Give every line that begins with ``\\``* then ``<<<`` one more backslash."""
-    if b"<<<" not in block:
+    starts = _escaped_line_starts(block, 0)
+    if not starts:
         return block
     parts: list[bytes] = []
     last = 0
-    for start in _escaped_line_starts(block, 0):
+    for start in starts:
         parts += (block[last:start], b"\\")
         last = start
     parts.append(block[last:])
