@@ -9,8 +9,6 @@ Examples:
 
 from __future__ import annotations
 
-from importlib.metadata import version as _version
-
 from ._api import dump, dumps, load, loads
 from ._article import Article
 from ._errors import BundleDecodeError, BundleEncodeError, BundleError
@@ -18,27 +16,36 @@ from ._files import PackError, PackWarning, UnpackError, pack, pack_to, unpack, 
 from ._model import Bundle, Entry
 from ._stream import BundleReader, BundleWriter, open
 
-__version__ = _version("seedbundle")
-
-__all__ = [
-    "Article",
-    "Bundle",
-    "BundleDecodeError",
-    "BundleEncodeError",
-    "BundleError",
-    "BundleReader",
-    "BundleWriter",
-    "Entry",
-    "PackError",
-    "PackWarning",
-    "UnpackError",
-    "dump",
+# In reading order for the API reference, which follows __all__.
+__all__ = [  # noqa: RUF022
+    "loads",
     "dumps",
     "load",
-    "loads",
+    "dump",
+    "Bundle",
+    "Entry",
+    "Article",
     "open",
+    "BundleReader",
+    "BundleWriter",
     "pack",
-    "pack_to",
     "unpack",
+    "pack_to",
     "unpack_from",
+    "BundleError",
+    "BundleDecodeError",
+    "BundleEncodeError",
+    "PackError",
+    "UnpackError",
+    "PackWarning",
 ]
+
+
+def __getattr__(name: str) -> str:
+    # The version lives in pyproject.toml alone; reading the package metadata
+    # costs tens of milliseconds, so it is read only when asked for.
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("seedbundle")
+    raise AttributeError(f"module 'seedbundle' has no attribute {name!r}")

@@ -29,15 +29,17 @@ import types
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import IO, Literal
+from typing import IO, TYPE_CHECKING, Literal
 
 import attrs
-import pathspec
 
 from ._errors import BundleEncodeError, BundleError
 from ._model import Bundle, Entry
 from ._stream import BundleReader, create_beside
 from ._stream import open as open_bundle
+
+if TYPE_CHECKING:
+    import pathspec
 
 __all__ = [
     "PackError",
@@ -295,6 +297,9 @@ def check_names(names: Iterable[str], *, allow_case_conflicts: bool = False) -> 
 
 
 def _spec(patterns: Iterable[str]) -> pathspec.GitIgnoreSpec:
+    # Imported here so that `import seedbundle` (and loads/dumps) never pays for it.
+    import pathspec
+
     return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
