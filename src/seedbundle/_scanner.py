@@ -36,12 +36,13 @@ def _content(data: bytes, after: int) -> tuple[int, list[int]]:
     previous = after
     found = find(b"<<<", after)
     while found >= 0:
-        line_start = data.rfind(b"\n", previous, found) + 1
-        # No LF since the previous hit: same line as it, so not a line start.
-        if line_start:
-            if line_start == found:
-                return found, escaped
-            if data.count(b"\\", line_start, found) == found - line_start:
+        before = data[found - 1]
+        if before == 0x0A:  # at a line start: the next structural line
+            return found, escaped
+        if before == 0x5C:  # after a backslash: escaped if only backslashes start the line
+            # No LF since the previous hit: same line as it, so not an escaped line.
+            line_start = data.rfind(b"\n", previous, found) + 1
+            if line_start and data.count(b"\\", line_start, found) == found - line_start:
                 escaped.append(line_start)
         previous = found
         found = find(b"<<<", found + 3)
