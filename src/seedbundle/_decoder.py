@@ -23,9 +23,9 @@ __all__ = [
     "Decoder",
     "Locator",
     "WholeSource",
-    "drop_bytes_at",
     "escape_text",
     "unescape_text",
+    "without_bytes_at",
 ]
 
 BOM = "\ufeff".encode()
@@ -83,16 +83,15 @@ def _escaped_line_starts(block: bytes, extra: int) -> list[int]:
     return starts
 
 
-def drop_bytes_at(block: bytes, offsets: list[int], base: int = 0) -> bytes:
-    """``block`` without the bytes at ``offsets`` (minus ``base``), which are in order."""
+def without_bytes_at(data: bytes, start: int, stop: int, offsets: list[int]) -> bytes:
+    """``data[start:stop]`` without the bytes at ``offsets``, given in increasing order."""
     if not offsets:
-        return block
+        return data[start:stop]
     parts: list[bytes] = []
-    last = 0
     for offset in offsets:
-        parts.append(block[last : offset - base])
-        last = offset - base + 1
-    parts.append(block[last:])
+        parts.append(data[start:offset])
+        start = offset + 1
+    parts.append(data[start:stop])
     return b"".join(parts)
 
 
@@ -112,9 +111,7 @@ def escape_text(block: bytes) -> bytes:
 
 def unescape_text(block: bytes) -> bytes:
     """Take one backslash off every line that begins with ``\\``+ then ``<<<``."""
-    if b"<<<" not in block:
-        return block
-    return drop_bytes_at(block, _escaped_line_starts(block, 1))
+    return without_bytes_at(block, 0, len(block), _escaped_line_starts(block, 1))
 
 
 def _canonical_layout(block: bytes) -> bool:
@@ -124,11 +121,7 @@ def _canonical_layout(block: bytes) -> bool:
     full, last = divmod(len(block), 77)
     if last == 0:
         full, last = full - 1, 77
-    return (
-        last >= 2
-        and block.count(b"\n") == full + 1
-        and all(newline == 10 for newline in block[76 : full * 77 : 77])
-    )
+    return last >= 2 and block.count(b"\n") == full + 1 and block[76 : full * 77 : 77] == b"\n" * full
 
 
 def _comment_bom_escaped(block: bytes) -> bool:
@@ -174,7 +167,7 @@ class Decoder:
                 )
         if escaped is None:
             return unescape_text(block)
-        return drop_bytes_at(block, escaped, start)
+        return without_bytes_at(buf, start, end, escaped) if escaped else block
 
     def bom(self) -> None:
         """A byte order mark opens the bundle."""

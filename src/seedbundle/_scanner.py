@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ._decoder import BOM, Decoder, WholeSource
+from ._decoder import BOM, Decoder, WholeSource, without_bytes_at
 from ._model import Bundle, Entry, _new_bundle, _new_entry
 
 __all__ = ["scan", "scan_entries", "start_of_entries"]
@@ -47,18 +47,6 @@ def _content(data: bytes, after: int) -> tuple[int, list[int]]:
         previous = found
         found = find(b"<<<", found + 3)
     return len(data), escaped
-
-
-def _unescaped(data: bytes, start: int, stop: int, escaped: list[int]) -> bytes:
-    """``data[start:stop]`` without the first byte of each escaped line."""
-    if not escaped:
-        return data[start:stop]
-    parts: list[bytes] = []
-    for line_start in escaped:
-        parts.append(data[start:line_start])
-        start = line_start + 1
-    parts.append(data[start:stop])
-    return b"".join(parts)
 
 
 def start_of_entries(decoder: Decoder, data: bytes) -> int:
@@ -107,7 +95,7 @@ def scan_entries(
                 has_lf = content_end > content_start and data[content_end - 1] == 0x0A
                 stop = content_end - 1 if has_lf else -1
             if stop >= content_start and name not in names:
-                block = _unescaped(data, content_start, stop, escaped)
+                block = without_bytes_at(data, content_start, stop, escaped)
                 if block.isascii() or _is_utf8(block):
                     names.add(name)
                     decoder.count += 1
