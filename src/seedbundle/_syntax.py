@@ -71,8 +71,15 @@ _ESCAPED = re.compile(
     '[\x00-\x1f"\\\\\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e'
     "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
 )
-_SHORT_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r"}
-_SHORT_ESCAPES["\t"] = "\\t"
+_SHORT_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+}
 _SHA256_VALUE = re.compile(r"[0-9a-f]{64}")
 
 
