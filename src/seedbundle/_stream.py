@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import codecs
 import io
 import os
 import secrets
@@ -126,9 +127,11 @@ class _StreamLocator:
         if not line_start:
             colno += self.column
             raw = self.head + raw
+        cut = line_end < 0 and not self.lazy
         if line_end < 0 and self.lazy:
             raw += self._rest_of_line()
-        line = raw.decode("utf-8", "replace").removesuffix("\r")
+        # A line cut at the end of what a pipe gave may end inside a character: leave it out.
+        line = codecs.getincrementaldecoder("utf-8")("replace").decode(raw, final=not cut).removesuffix("\r")
         return lineno, colno, pos, line
 
 

@@ -78,6 +78,7 @@ def test_stream_reads_every_canonical_bundle_like_loads(text: str) -> None:
 @example(b"<<<END 0>>>\n\n<<<FILE a>>>\n")
 @example(b"<<<FOO>>>\n" + b"x" * 100)
 @example(b"<<<FILE a noeol>>>\nabc")
+@example(b"<<<END 0>>>\n\xef\xbb\xbf\n")  # a pipe's chunk ends inside a character
 def test_stream_agrees_on_broken_bundles(data: bytes) -> None:
     assert_stream_agrees(data)
 
