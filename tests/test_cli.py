@@ -502,3 +502,16 @@ def test_progress_shows_only_on_a_terminal(
     assert "packing" in terminal.getvalue()
     assert main(["unpack", out, "-C", str(tmp_path / "copy")]) == 0
     assert "unpacking" in terminal.getvalue()
+
+
+def test_errors_name_the_lenient_option_not_the_keyword(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    crlf = tmp_path / "windows.bundle"
+    crlf.write_bytes(b"<<<FILE a.txt>>>\r\nA\r\n<<<END 1>>>\r\n")
+    assert main(["check", str(crlf)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{crlf}:1:17: structural lines end in CRLF")
+    assert "--lenient" in err
+    assert "strict=False" not in err
+    assert main(["check", "--lenient", str(crlf)]) == 0

@@ -396,9 +396,14 @@ def _progress(description: str) -> tqdm[Any]:
 # -- error display -------------------------------------------------------
 
 
+def _message(error: BundleDecodeError) -> str:
+    # The library's hints name its keyword; on the command line it is an option.
+    return error.msg.replace("strict=False", "--lenient")
+
+
 def _show_decode_error(label: str, error: BundleDecodeError) -> None:
     line, caret = _point_at(error.line, error.colno)
-    sys.stderr.write(f"{label}:{error.lineno}:{error.colno}: {error.msg}\n{line}\n{caret}\n")
+    sys.stderr.write(f"{label}:{error.lineno}:{error.colno}: {_message(error)}\n{line}\n{caret}\n")
 
 
 _WINDOW = 100
@@ -567,7 +572,7 @@ def _check(args: argparse.Namespace) -> int:
             check_names(names, allow_case_conflicts=args.allow_case_conflicts)
     except BundleDecodeError as error:
         if args.json:
-            _print_check_json(args, {"line": error.lineno, "column": error.colno, "message": error.msg})
+            _print_check_json(args, {"line": error.lineno, "column": error.colno, "message": _message(error)})
         raise
     except UnpackError as error:
         if args.json:
