@@ -25,24 +25,24 @@ def encode_comment(comment: str) -> bytes:
     return block
 
 
-def encode_entry(entry: Entry, *, sha256: bool = False) -> tuple[bytes, bytes]:
-    """The FILE marker line (with its LF) and the content block of one entry."""
+def encode_entry(entry: Entry, *, sha256: bool = False) -> tuple[bytes, ...]:
+    """The pieces of one entry: its FILE marker line (with its LF), then its content.
+
+    A ``noeol`` entry gets its added LF as a piece of its own, so that the
+    data is never copied just to append one byte.
+    """
     data = entry.data
     digest = hashlib.sha256(data).hexdigest() if sha256 else None
-    if _is_text(data):
-        noeol = bool(data) and not data.endswith(b"\n")
-        body = escape_text(data)
-        if noeol:
-            body += b"\n"
-        header = render_header(
-            entry.name, base64=False, noeol=noeol, executable=entry.executable, sha256=digest
-        )
-    else:
-        body = base64.encodebytes(data)
+    if not _is_text(data):
         header = render_header(
             entry.name, base64=True, noeol=False, executable=entry.executable, sha256=digest
         )
-    return header.encode("utf-8") + b"\n", body
+        return header.encode("utf-8") + b"\n", base64.encodebytes(data)
+    noeol = bool(data) and not data.endswith(b"\n")
+    header = render_header(entry.name, base64=False, noeol=noeol, executable=entry.executable, sha256=digest)
+    line = header.encode("utf-8") + b"\n"
+    body = escape_text(data)
+    return (line, body, b"\n") if noeol else (line, body)
 
 
 def encode_end(count: int) -> bytes:

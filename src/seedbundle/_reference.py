@@ -65,11 +65,12 @@ def _report_syntax_error(text: str, data: bytes, error: lark.UnexpectedInput, de
     prefix = text[:line_start]
     start = len(prefix.encode("utf-8", "surrogateescape"))
     _feed(_parser().parse(prefix), prefix, data, start, decoder)
+    if decoder.ended:
+        # After END the grammar allows only text, so this line is text after it.
+        decoder.read_epilogue(data, start, len(data))
     end = data.find(b"\n", start)
     end = len(data) if end < 0 else end
     problem = structural_line_error(data[start:end], has_newline=end < len(data), strict=decoder.strict)
-    if decoder.ended:
-        decoder.read_epilogue(data, start, len(data))
     if problem is None:  # pragma: no cover - the differential tests keep this unreachable
         problem = LineError(f"syntax error: {str(error).splitlines()[0]}", 0)
     decoder.line_fail(problem, data, start, end)

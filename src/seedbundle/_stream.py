@@ -472,9 +472,8 @@ class BundleWriter:
             raise TypeError("add() takes an Entry alone, or a name and its data")
         if entry.name in self._names:
             raise BundleEncodeError(f"two entries are named {entry.name!r}")
-        header, body = encode_entry(entry, sha256=self._sha256)
-        self._fp.write(header)
-        self._fp.write(body)
+        for piece in encode_entry(entry, sha256=self._sha256):
+            self._fp.write(piece)
         self._names.add(entry.name)
         return entry
 
