@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import seedbundle
-from seedbundle import _files
+from seedbundle import _unpack
 
 Tree = dict[str, tuple[bytes, bool]]
 
@@ -467,7 +467,7 @@ def test_warnings_are_not_errors_by_default(tmp_path: Path) -> None:
 def test_a_bundle_over_the_memory_budget_is_read_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(seedbundle._files, "_KEEP_BYTES", -1)
+    monkeypatch.setattr(seedbundle._unpack, "_KEEP_BYTES", -1)
     write_tree(tmp_path / "source", {"a.txt": b"A\n", "b/c.bin": b"\x00\x01"})
     seedbundle.pack_to(tmp_path / "source", tmp_path / "tree.bundle")
     seedbundle.unpack_from(tmp_path / "tree.bundle", tmp_path / "from-path")
@@ -483,10 +483,10 @@ def test_a_bundle_over_the_memory_budget_is_read_again(
 def test_a_bundle_that_changes_between_the_passes_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(seedbundle._files, "_KEEP_BYTES", -1)
+    monkeypatch.setattr(seedbundle._unpack, "_KEEP_BYTES", -1)
     path = tmp_path / "moving.bundle"
     path.write_bytes(b"<<<FILE a>>>\n<<<FILE b>>>\n<<<END 2>>>\n")
-    first_pass = _files._Planner.add
+    first_pass = _unpack._Planner.add
     calls = 0
 
     def rewrite_after_checking(self: object, entry: seedbundle.Entry) -> None:
@@ -497,7 +497,7 @@ def test_a_bundle_that_changes_between_the_passes_is_refused(
             (tmp_path / "new").write_bytes(b"<<<FILE a>>>\n<<<FILE ../evil>>>\n<<<END 2>>>\n")
             os.replace(tmp_path / "new", path)
 
-    monkeypatch.setattr(_files._Planner, "add", rewrite_after_checking)
+    monkeypatch.setattr(_unpack._Planner, "add", rewrite_after_checking)
     with pytest.raises(seedbundle.UnpackError, match="changed while it was being unpacked"):
         seedbundle.unpack_from(path, tmp_path / "target")
     assert not (tmp_path / "target").exists()

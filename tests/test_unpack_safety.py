@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 import seedbundle
-from seedbundle import Bundle, Entry, _files
+from seedbundle import Bundle, Entry, _unpack
 from seedbundle._cli import main
-from seedbundle._files import unpack_entries
+from seedbundle._unpack import unpack_entries
 
 MALICIOUS = sorted(Path(__file__).parent.joinpath("malicious").glob("*.bundle"))
 
@@ -215,7 +215,7 @@ def test_a_failure_while_writing_removes_everything_created(
 ) -> None:
     (sandbox / "target" / "existing").mkdir()
     before = snapshot(sandbox)
-    original = _files._Writer.stage
+    original = _unpack._Writer.stage
     calls = 0
 
     def failing_stage(self: object, entry: Entry, replaces: bool) -> None:
@@ -225,7 +225,7 @@ def test_a_failure_while_writing_removes_everything_created(
             raise error
         original(self, entry, replaces)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(_files._Writer, "stage", failing_stage)
+    monkeypatch.setattr(_unpack._Writer, "stage", failing_stage)
     names = ["a.txt", "new/deep/b.txt", "existing/c.txt", "new/d.txt", "e.txt"]
     bundle = Bundle([Entry(name, name) for name in names])
     with pytest.raises(type(error)):
@@ -237,7 +237,7 @@ def test_a_failure_while_moving_into_place_removes_everything_created(
     sandbox: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = snapshot(sandbox)
-    original = _files._move_no_replace
+    original = _unpack._move_no_replace
     calls = 0
 
     def failing_move(*args: object) -> None:
@@ -247,7 +247,7 @@ def test_a_failure_while_moving_into_place_removes_everything_created(
             raise PermissionError(13, "Permission denied")
         original(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(seedbundle._files, "_move_no_replace", failing_move)
+    monkeypatch.setattr(seedbundle._unpack, "_move_no_replace", failing_move)
     bundle = Bundle([Entry(f"d{i}/f.txt", str(i)) for i in range(5)])
     with pytest.raises(PermissionError):
         seedbundle.unpack(bundle, sandbox / "target")

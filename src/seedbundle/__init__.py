@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from ._api import dump, dumps, load, loads
 from ._article import Article
-from ._errors import BundleDecodeError, BundleEncodeError, BundleError
-from ._files import PackError, PackWarning, UnpackError, pack, pack_to, unpack, unpack_from
+from ._errors import BundleDecodeError, BundleEncodeError, BundleError, PackError, PackWarning, UnpackError
 from ._model import Bundle, Entry
+from ._pack import pack, pack_to
 from ._stream import BundleReader, BundleWriter, open
+from ._unpack import unpack, unpack_from
 
 # In reading order for the API reference, which follows __all__.
 __all__ = [  # noqa: RUF022

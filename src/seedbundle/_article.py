@@ -5,18 +5,13 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
 
 import attrs
 
-from ._decoder import locate_in
-from ._errors import BundleDecodeError, BundleEncodeError
+from ._errors import BundleDecodeError, BundleEncodeError, locate_in
 
-if TYPE_CHECKING:
-    from ._model import Bundle
-
-__all__ = ["ARTICLE_NAME", "Article", "articles_from_bundle", "bundle_from_articles"]
+__all__ = ["ARTICLE_NAME", "Article", "articles_from_bundle"]
 
 ARTICLE_NAME = re.compile(r"[0-9]{3}_[0-9a-f]{16}\.txt")
 _DATE = re.compile(r"[0-9]{8}")
@@ -204,28 +199,6 @@ def _parse_date(date: str, fail: Callable[[str, int], BundleDecodeError]) -> dat
         return datetime.date(int(date[:4]), int(date[4:6]), int(date[6:]))
     except ValueError as error:
         raise fail(f"{date!r} is not a real date: {error}", 2) from None
-
-
-def bundle_from_articles(articles: Iterable[Article] | Mapping[str, Article], *, comment: str = "") -> Bundle:
-    """Build the bundle; see Bundle.from_articles."""
-    from ._model import Bundle, Entry
-
-    if isinstance(articles, Mapping):
-        pairs = list(articles.items())
-        for name, _ in pairs:
-            if not isinstance(name, str) or not ARTICLE_NAME.fullmatch(name):
-                raise BundleEncodeError(f"an article is named NNN_<16 lowercase hex>.txt, not {name!r}")
-    else:
-        items = list(articles)
-        for index, item in enumerate(items):
-            # Checked before filename() is called, which only an Article has.
-            if not isinstance(item, Article):
-                raise TypeError(f"articles[{index}] is a {type(item).__name__}, not an Article")
-        pairs = [(article.filename(index), article) for index, article in enumerate(items)]
-    for name, article in pairs:
-        if not isinstance(article, Article):
-            raise TypeError(f"{name!r} is a {type(article).__name__}, not an Article")
-    return Bundle([Entry(name, article.to_text()) for name, article in pairs], comment=comment)
 
 
 def articles_from_bundle(entries: Iterable[tuple[str, bytes]]) -> dict[str, Article]:

@@ -16,21 +16,15 @@ from typing import IO, Any
 
 from tqdm import tqdm
 
-from ._errors import BundleDecodeError, BundleError
-from ._files import (
-    PackError,
-    PackWarning,
-    UnpackError,
-    atomic_output,
-    check_names,
-    file_identity,
-    iter_tree,
-    reader_source,
-    unpack_entries,
-)
+from ._atomic import atomic_output
+from ._errors import BundleDecodeError, BundleError, PackError, PackWarning, UnpackError
 from ._model import Entry
+from ._names import check_names
+from ._pack import file_identity
+from ._select import iter_tree
 from ._stream import open as open_bundle
 from ._syntax import encode_name
+from ._unpack import reader_source, unpack_entries
 
 __all__ = ["main"]
 

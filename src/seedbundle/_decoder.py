@@ -14,21 +14,20 @@ import hashlib
 import re
 from typing import NoReturn, Protocol
 
-from ._errors import BundleDecodeError
+from ._errors import BundleDecodeError, locate_in
 from ._model import Entry, _new_entry
-from ._syntax import LineError, parse_end_line, parse_header_line, structural_line_error
+from ._syntax import (
+    BOM,
+    LineError,
+    parse_end_line,
+    parse_header_line,
+    structural_line_error,
+    unescape_text,
+    without_bytes_at,
+)
 
-__all__ = [
-    "BOM",
-    "Decoder",
-    "Locator",
-    "WholeSource",
-    "escape_text",
-    "unescape_text",
-    "without_bytes_at",
-]
+__all__ = ["Decoder", "Locator", "WholeSource"]
 
-BOM = "\ufeff".encode()
 _WHITESPACE = b" \t\r\n\x0b\x0c"
 _BASE64_LINE = re.compile(rb"[A-Za-z0-9+/]*={0,2}")
 _BASE64_CHARACTERS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
@@ -50,68 +49,6 @@ class WholeSource:
     def locate(self, offset: int) -> tuple[int, int, int, str]:
         """Return (lineno, colno, pos, line); computed only when an error is raised."""
         return locate_in(self.data, offset, lineno_base=1, pos_base=0)
-
-
-def locate_in(data: bytes, offset: int, *, lineno_base: int, pos_base: int) -> tuple[int, int, int, str]:
-    """Locate ``offset`` in ``data``, whose first byte is at line ``lineno_base``.
-
-    ``data`` must begin at the start of a line.
-    """
-    line_start = data.rfind(b"\n", 0, offset) + 1
-    line_end = data.find(b"\n", offset)
-    if line_end < 0:
-        line_end = len(data)
-    lineno = lineno_base + data.count(b"\n", 0, line_start)
-    col = len(data[line_start:offset].decode("utf-8", "surrogateescape"))
-    pos = pos_base + len(data[:line_start].decode("utf-8", "surrogateescape")) + col
-    line = data[line_start:line_end].decode("utf-8", "replace").removesuffix("\r")
-    return lineno, col + 1, pos, line
-
-
-def _escaped_line_starts(block: bytes, extra: int) -> list[int]:
-    """Starts of the lines that begin with (``extra`` or more) backslashes, then '<<<'."""
-    starts: list[int] = []
-    found = block.find(b"<<<")
-    while found >= 0:
-        line_start = block.rfind(b"\n", 0, found) + 1
-        if found - line_start >= extra and block.count(b"\\", line_start, found) == found - line_start:
-            starts.append(line_start)
-        next_line = block.find(b"\n", found)
-        if next_line < 0:
-            break
-        found = block.find(b"<<<", next_line)
-    return starts
-
-
-def without_bytes_at(data: bytes, start: int, stop: int, offsets: list[int]) -> bytes:
-    """``data[start:stop]`` without the bytes at ``offsets``, given in increasing order."""
-    if not offsets:
-        return data[start:stop]
-    parts: list[bytes] = []
-    for offset in offsets:
-        parts.append(data[start:offset])
-        start = offset + 1
-    parts.append(data[start:stop])
-    return b"".join(parts)
-
-
-def escape_text(block: bytes) -> bytes:
-    """Give every line that begins with ``\\``* then ``<<<`` one more backslash."""
-    starts = _escaped_line_starts(block, 0)
-    if not starts:
-        return block
-    parts: list[bytes] = []
-    last = 0
-    for start in starts:
-        parts += (block[last:start], b"\\")
-        last = start
-    parts.append(block[last:])
-    return b"".join(parts)
-
-
-def unescape_text(block: bytes) -> bytes:
-    """Take one backslash off every line that begins with ``\\``+ then ``<<<``."""
-    return without_bytes_at(block, 0, len(block), _escaped_line_starts(block, 1))
 
 
 def _canonical_layout(block: bytes) -> bool:

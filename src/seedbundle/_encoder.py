@@ -6,9 +6,8 @@ import base64
 import hashlib
 from collections.abc import Iterator
 
-from ._decoder import BOM, escape_text
 from ._model import Bundle, Entry, _is_text
-from ._syntax import render_header
+from ._syntax import BOM, escape_text, render_header
 
 __all__ = ["encode_comment", "encode_end", "encode_entry", "iter_encode"]
 

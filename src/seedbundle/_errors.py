@@ -1,8 +1,16 @@
-"""The one error family of seedbundle."""
+"""The one error family of seedbundle, and how an error finds its position."""
 
 from __future__ import annotations
 
-__all__ = ["BundleDecodeError", "BundleEncodeError", "BundleError"]
+__all__ = [
+    "BundleDecodeError",
+    "BundleEncodeError",
+    "BundleError",
+    "PackError",
+    "PackWarning",
+    "UnpackError",
+    "locate_in",
+]
 
 
 class BundleError(Exception):
@@ -84,3 +92,115 @@ class BundleEncodeError(BundleError, ValueError):
 
     Added in version 1.0.0.
     """
+
+
+class PackError(BundleEncodeError):
+    """Raised when a directory tree cannot be packed faithfully.
+
+    seedbundle stores regular files with UTF-8 names. A symbolic link (unless
+    the caller chose to skip or follow links), a special file such as a FIFO
+    or a device, a name that is not UTF-8, and a name that could not be
+    unpacked safely are refused instead of being dropped.
+
+    Attributes:
+        msg: The message.
+        path: The offending path, as the operating system gave it.
+
+    Examples:
+        >>> import os, tempfile, seedbundle
+        >>> tree = tempfile.mkdtemp()
+        >>> os.symlink("elsewhere", os.path.join(tree, "link"))
+        >>> try:
+        ...     seedbundle.pack(tree)
+        ... except seedbundle.PackError as error:
+        ...     print(error.path == os.path.join(tree, "link"))
+        True
+
+    Added in version 1.0.0.
+    """
+
+    def __init__(self, msg: str, path: str) -> None:
+        super().__init__(msg)
+        self.msg = msg
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.msg, self.path))
+
+
+class PackWarning(UserWarning):
+    """Issued for a path that :func:`pack` leaves out on purpose.
+
+    That is an empty directory (a bundle stores files only), a symbolic
+    link when ``symlinks="skip"``, and the output file itself when it lies
+    inside the tree being packed. Ignored files are left out without a
+    warning: the caller asked for that.
+
+    Attributes:
+        path: The path that was left out.
+
+    Examples:
+        >>> import os, tempfile, warnings, seedbundle
+        >>> tree = tempfile.mkdtemp()
+        >>> os.mkdir(os.path.join(tree, "empty"))
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     bundle = seedbundle.pack(tree)
+        >>> print(caught[0].message)
+        skipped the empty directory 'empty/': a bundle stores files only
+
+    Added in version 1.0.0.
+    """
+
+    def __init__(self, msg: str, path: str) -> None:
+        super().__init__(msg)
+        self.path = path
+
+
+class UnpackError(BundleError, ValueError):
+    """Raised when :func:`unpack` refuses a bundle; nothing has been written.
+
+    The reasons are an entry name that is unsafe as a relative path, two
+    names that would land on the same file, and a target directory where
+    writing would go through a symbolic link or replace an existing file.
+
+    Attributes:
+        msg: The message.
+        name: The entry name at fault.
+
+    Examples:
+        >>> import tempfile, seedbundle
+        >>> evil = seedbundle.Bundle([seedbundle.Entry("../escape.txt", "x")])
+        >>> try:
+        ...     seedbundle.unpack(evil, tempfile.mkdtemp())
+        ... except seedbundle.UnpackError as error:
+        ...     print(error)
+        unsafe entry name '../escape.txt': it has a '..' segment, which would climb out of the target directory
+
+    Added in version 1.0.0.
+    """
+
+    def __init__(self, msg: str, name: str) -> None:
+        super().__init__(msg)
+        self.msg = msg
+        self.name = name
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.msg, self.name))
+
+
+def locate_in(data: bytes, offset: int, *, lineno_base: int, pos_base: int) -> tuple[int, int, int, str]:
+    """Locate ``offset`` in ``data``, whose first byte is at line ``lineno_base``.
+
+    ``data`` must begin at the start of a line. Returns (lineno, colno, pos,
+    line) as :class:`BundleDecodeError` reports them.
+    """
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    line_end = data.find(b"\n", offset)
+    if line_end < 0:
+        line_end = len(data)
+    lineno = lineno_base + data.count(b"\n", 0, line_start)
+    col = len(data[line_start:offset].decode("utf-8", "surrogateescape"))
+    pos = pos_base + len(data[:line_start].decode("utf-8", "surrogateescape")) + col
+    line = data[line_start:line_end].decode("utf-8", "replace").removesuffix("\r")
+    return lineno, col + 1, pos, line

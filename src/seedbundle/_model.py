@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING
 
 import attrs
 
+from ._article import ARTICLE_NAME, Article, articles_from_bundle
 from ._errors import BundleEncodeError
 
-if TYPE_CHECKING:
-    from ._article import Article
-
-__all__ = ["Bundle", "Entry"]
+__all__ = ["Bundle", "Entry", "check_comment"]
 
 
 def _check_utf8(what: str, value: str) -> None:
@@ -161,10 +158,16 @@ def _to_entries(entries: Iterable[Entry]) -> tuple[Entry, ...]:
     return result
 
 
-def _validate_comment(_instance: object, _attribute: object, comment: str) -> None:
+def check_comment(comment: object) -> str:
+    """Return ``comment`` if it can be a bundle's comment; the one check every writer uses."""
     if not isinstance(comment, str):
         raise TypeError(f"the comment must be a str, not {type(comment).__name__}")
     _check_utf8("the comment", comment)
+    return comment
+
+
+def _validate_comment(_instance: object, _attribute: object, comment: str) -> None:
+    check_comment(comment)
 
 
 @attrs.frozen(repr=False)
@@ -305,9 +308,7 @@ class Bundle:
 
         Added in version 1.0.0.
         """
-        from ._article import bundle_from_articles
-
-        return bundle_from_articles(articles, comment=comment)
+        return _bundle_from_articles(articles, comment=comment)
 
     def articles(self) -> dict[str, Article]:
         """Parse every entry named ``NNN_<16 lowercase hex>.txt`` as a seed document.
@@ -327,8 +328,6 @@ class Bundle:
 
         Added in version 1.0.0.
         """
-        from ._article import articles_from_bundle
-
         return articles_from_bundle((entry.name, entry.data) for entry in self.entries)
 
 
@@ -339,3 +338,25 @@ def _new_bundle(entries: list[Entry], comment: str) -> Bundle:
     object.__setattr__(bundle, "comment", comment)
     object.__setattr__(bundle, "_index", {entry.name: entry for entry in entries})
     return bundle
+
+
+def _bundle_from_articles(
+    articles: Iterable[Article] | Mapping[str, Article], *, comment: str = ""
+) -> Bundle:
+    """Build the bundle; see Bundle.from_articles."""
+    if isinstance(articles, Mapping):
+        pairs = list(articles.items())
+        for name, _ in pairs:
+            if not isinstance(name, str) or not ARTICLE_NAME.fullmatch(name):
+                raise BundleEncodeError(f"an article is named NNN_<16 lowercase hex>.txt, not {name!r}")
+    else:
+        items = list(articles)
+        for index, item in enumerate(items):
+            # Checked before filename() is called, which only an Article has.
+            if not isinstance(item, Article):
+                raise TypeError(f"articles[{index}] is a {type(item).__name__}, not an Article")
+        pairs = [(article.filename(index), article) for index, article in enumerate(items)]
+    for name, article in pairs:
+        if not isinstance(article, Article):
+            raise TypeError(f"{name!r} is a {type(article).__name__}, not an Article")
+    return Bundle([Entry(name, article.to_text()) for name, article in pairs], comment=comment)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 
-from ._decoder import BOM, Decoder, WholeSource, without_bytes_at
+from ._decoder import Decoder, WholeSource
 from ._model import Bundle, Entry, _new_bundle, _new_entry
+from ._syntax import BOM, without_bytes_at
 
 __all__ = ["scan", "scan_entries", "start_of_entries"]
 

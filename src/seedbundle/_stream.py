@@ -6,20 +6,21 @@ import builtins
 import codecs
 import io
 import os
-import secrets
 from collections.abc import Iterator
 from types import TracebackType
 from typing import IO, Literal, overload
 
 import attrs
 
-from ._decoder import BOM, Decoder, locate_in
+from ._atomic import create_beside
+from ._decoder import Decoder
 from ._encoder import encode_comment, encode_end, encode_entry
-from ._errors import BundleEncodeError
-from ._model import Entry
+from ._errors import BundleEncodeError, locate_in
+from ._model import Entry, check_comment
 from ._scanner import scan_entries, start_of_entries
+from ._syntax import BOM
 
-__all__ = ["BundleReader", "BundleWriter", "create_beside", "open"]
+__all__ = ["BundleReader", "BundleWriter", "open"]
 
 _CHUNK = 1 << 20
 _LINE_SHOWN = 1 << 16  # how much of a line an error from a stream can show
@@ -439,7 +440,7 @@ class BundleWriter:
         self._commit = commit
         self._names: set[str] = set()
         self._closed = False
-        fp.write(encode_comment(_checked_comment(comment)))
+        fp.write(encode_comment(check_comment(comment)))
 
     @overload
     def add(self, entry: Entry, /) -> Entry: ...
@@ -519,36 +520,6 @@ class BundleWriter:
         elif not self._closed:
             self._closed = True
             self._finish(success=False)
-
-
-def _checked_comment(comment: object) -> str:
-    if not isinstance(comment, str):
-        raise TypeError(f"the comment must be a str, not {type(comment).__name__}")
-    try:
-        comment.encode("utf-8")
-    except UnicodeEncodeError:
-        raise BundleEncodeError(
-            "the comment holds an unpaired surrogate, which UTF-8 cannot encode"
-        ) from None
-    return comment
-
-
-def create_beside(target: str) -> tuple[IO[bytes], str]:
-    """Create a new temporary file in the directory of ``target``.
-
-    It gets the permissions a new file usually gets (0o666 less the umask),
-    unlike ``tempfile.mkstemp``, whose files are private to their owner.
-    Returns the open file and its path.
-    """
-    directory = os.path.dirname(os.path.abspath(target))
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
-    while True:
-        temporary = os.path.join(directory, f".seedbundle-{secrets.token_hex(6)}.tmp")
-        try:
-            handle = os.open(temporary, flags, 0o666)
-        except FileExistsError:  # pragma: no cover - 48 random bits
-            continue
-        return builtins.open(handle, "wb"), temporary
 
 
 @overload

@@ -15,15 +15,21 @@ from importlib import resources
 import attrs
 
 __all__ = [
+    "BOM",
     "Header",
     "LineError",
     "encode_name",
+    "escape_text",
     "grammar_text",
     "parse_end_line",
     "parse_header_line",
     "render_header",
     "structural_line_error",
+    "unescape_text",
+    "without_bytes_at",
 ]
+
+BOM = "\ufeff".encode()
 
 CRLF_MESSAGE = (
     "structural lines end in CRLF: the bundle was converted to Windows line endings"
@@ -305,3 +311,52 @@ def _diagnose_end(line: str) -> LineError:
         return LineError(f"expected '>>>' after the entry count, found {_describe(line, col)}", col)
     col += 3
     return LineError(f"expected the end of the line after '>>>', found {_describe(line, col)}", col)
+
+
+# -- escaping of content lines -------------------------------------------
+
+
+def _escaped_line_starts(block: bytes, extra: int) -> list[int]:
+    """Starts of the lines that begin with (``extra`` or more) backslashes, then '<<<'."""
+    starts: list[int] = []
+    found = block.find(b"<<<")
+    while found >= 0:
+        line_start = block.rfind(b"\n", 0, found) + 1
+        if found - line_start >= extra and block.count(b"\\", line_start, found) == found - line_start:
+            starts.append(line_start)
+        next_line = block.find(b"\n", found)
+        if next_line < 0:
+            break
+        found = block.find(b"<<<", next_line)
+    return starts
+
+
+def without_bytes_at(data: bytes, start: int, stop: int, offsets: list[int]) -> bytes:
+    """``data[start:stop]`` without the bytes at ``offsets``, given in increasing order."""
+    if not offsets:
+        return data[start:stop]
+    parts: list[bytes] = []
+    for offset in offsets:
+        parts.append(data[start:offset])
+        start = offset + 1
+    parts.append(data[start:stop])
+    return b"".join(parts)
+
+
+def escape_text(block: bytes) -> bytes:
+    """Give every line that begins with ``\\``* then ``<<<`` one more backslash."""
+    starts = _escaped_line_starts(block, 0)
+    if not starts:
+        return block
+    parts: list[bytes] = []
+    last = 0
+    for start in starts:
+        parts += (block[last:start], b"\\")
+        last = start
+    parts.append(block[last:])
+    return b"".join(parts)
+
+
+def unescape_text(block: bytes) -> bytes:
+    """Take one backslash off every line that begins with ``\\``+ then ``<<<``."""
+    return without_bytes_at(block, 0, len(block), _escaped_line_starts(block, 1))

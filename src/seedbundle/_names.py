@@ -1,0 +1,139 @@
+"""Which entry names are safe as paths below a directory.
+
+These are unpack's rules, shared by pack (which refuses to write a bundle
+that could not be unpacked) and by every later writer of files.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from ._errors import UnpackError
+
+__all__ = ["MAX_NAME_BYTES", "MAX_SEGMENT_BYTES", "NameSet", "check_names", "name_problem", "segment_problem"]
+
+MAX_SEGMENT_BYTES = 255  # NAME_MAX of every common file system
+MAX_NAME_BYTES = 4096  # PATH_MAX on Linux; it also bounds how deep a tree can go
+
+_WINDOWS = os.name == "nt"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_DRIVE = re.compile(r"[A-Za-z]:")
+_WINDOWS_DEVICE = re.compile(
+    r"(?:CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|COM[0-9\xb9\xb2\xb3]|LPT[0-9\xb9\xb2\xb3])(?:\..*)?",
+    re.IGNORECASE,
+)
+_WINDOWS_FORBIDDEN = re.compile(r'[<>:"|?*]')
+
+
+def name_problem(name: str) -> str | None:
+    """Say why ``name`` is unsafe as a path below a directory, or return None.
+
+    These rules hold on every platform; on Windows, device names such as
+    ``CON`` or ``aux.txt``, the characters ``<>:"|?*`` and segments ending
+    in a dot or a space are refused as well.
+    """
+    if name.startswith("/"):
+        return "it is an absolute path"
+    if _DRIVE.match(name):
+        return "it begins with a drive letter"
+    if name.endswith("/"):
+        return "it ends in '/', so it names a directory, not a file"
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        return f"it is longer than {MAX_NAME_BYTES} bytes"
+    for segment in name.split("/"):
+        problem = segment_problem(segment)
+        if problem is not None:
+            return problem
+    return None
+
+
+def segment_problem(segment: str) -> str | None:
+    if not segment:
+        return "it has an empty segment ('//')"
+    if segment == ".":
+        return "it has a '.' segment"
+    if segment == "..":
+        return "it has a '..' segment, which would climb out of the target directory"
+    if "\\" in segment:
+        return "it holds a backslash; entry names separate directories with '/' only"
+    control = _CONTROL.search(segment)
+    if control is not None:
+        return f"it holds the control character U+{ord(control.group()):04X}"
+    if len(segment.encode("utf-8")) > MAX_SEGMENT_BYTES:
+        return f"a segment is longer than {MAX_SEGMENT_BYTES} bytes"
+    bare = segment.rstrip(". ") if _WINDOWS else segment
+    if bare.casefold() == ".git":
+        return "it writes into a '.git' directory"
+    if _WINDOWS:
+        return _windowssegment_problem(segment)
+    return None
+
+
+def _windowssegment_problem(segment: str) -> str | None:
+    if _WINDOWS_DEVICE.fullmatch(segment):
+        return f"{segment!r} is a reserved device name on Windows"
+    forbidden = _WINDOWS_FORBIDDEN.search(segment)
+    if forbidden is not None:
+        return f"it holds {forbidden.group()!r}, which Windows does not allow in a file name"
+    if segment.endswith((".", " ")):
+        return "a segment ends in a dot or a space, which Windows drops"
+    return None
+
+
+def _fold(name: str) -> str:
+    """The key under which a case- and normalization-insensitive file system stores a name."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
+
+
+class NameSet:
+    """Checks each new name on its own and against the names seen before it."""
+
+    def __init__(self, *, allow_case_conflicts: bool) -> None:
+        self._fold = (lambda name: name) if allow_case_conflicts else _fold
+        self._files: dict[str, str] = {}
+        self._dirs: dict[str, str] = {}
+        self.names: set[str] = set()
+
+    def add(self, name: str) -> None:
+        problem = name_problem(name)
+        if problem is not None:
+            raise UnpackError(f"unsafe entry name {name!r}: {problem}", name)
+        key = self._fold(name)
+        other = self._files.get(key)
+        if other == name:
+            raise UnpackError(f"duplicate entry name {name!r}", name)
+        if other is not None:
+            raise UnpackError(
+                f"the entries {other!r} and {name!r} differ only in case or Unicode"
+                " normalization, so one would overwrite the other on a case-insensitive file"
+                " system (pass allow_case_conflicts=True, or --allow-case-conflicts, to unpack"
+                " them anyway)",
+                name,
+            )
+        if key in self._dirs:
+            raise UnpackError(
+                f"the entry {name!r} is a file, but the entry {self._dirs[key]!r} needs a"
+                " directory of that name",
+                name,
+            )
+        parts = key.split("/")
+        for depth in range(1, len(parts)):
+            prefix = "/".join(parts[:depth])
+            if prefix in self._files:
+                raise UnpackError(
+                    f"the entry {name!r} needs a directory where the entry {self._files[prefix]!r} is a file",
+                    name,
+                )
+            self._dirs.setdefault(prefix, name)
+        self._files[key] = name
+        self.names.add(name)
+
+
+def check_names(names: Iterable[str], *, allow_case_conflicts: bool = False) -> None:
+    """Raise :class:`UnpackError` for the first name that unpack would refuse."""
+    checker = NameSet(allow_case_conflicts=allow_case_conflicts)
+    for name in names:
+        checker.add(name)

@@ -1,0 +1,168 @@
+"""Pack a directory tree into a bundle, in memory or streamed to a file."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Sequence
+from typing import IO
+
+from ._atomic import PathArg, atomic_output
+from ._model import Bundle
+from ._select import SymlinkPolicy, iter_tree
+from ._stream import open as open_bundle
+
+__all__ = ["file_identity", "pack", "pack_to"]
+
+
+def pack(
+    directory: PathArg,
+    /,
+    *,
+    comment: str = "",
+    gitignore: bool = True,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    symlinks: SymlinkPolicy = "error",
+) -> Bundle:
+    """Read the regular files below a directory into a bundle.
+
+    Entry names are the paths relative to ``directory`` with ``/``
+    separators, in path-component order: each directory's entries sorted by
+    the UTF-8 bytes of their names, a directory's files listed where the
+    directory sorts. Packing the same tree twice gives equal bundles. The
+    bytes and the owner's executable bit of every file are kept exactly.
+
+    A ``.git`` directory is always left out. Unless ``gitignore`` is false,
+    so is every path that git would ignore: ``.gitignore`` files in the tree
+    and in its parents up to the top of the git work tree, and
+    ``.git/info/exclude``.
+
+    For a tree larger than memory use :func:`pack_to`.
+
+    Args:
+        directory: The directory to pack.
+        comment: The bundle's comment.
+        gitignore: Honour ``.gitignore`` files as git does.
+        include: If given, pack only the files that match one of these
+            patterns (``.gitignore`` syntax, relative to ``directory``).
+        exclude: Leave out the files and directories that match one of
+            these patterns (``.gitignore`` syntax); it wins over ``include``.
+        symlinks: ``"error"`` (the default) refuses a symbolic link,
+            ``"skip"`` leaves it out with a :class:`PackWarning`, and
+            ``"follow"`` packs what it points to under the link's name.
+
+    Returns:
+        The bundle.
+
+    Raises:
+        PackError: For a path that cannot be stored faithfully: a symbolic
+            link (by default), a special file, a name that is not UTF-8 or
+            that would be unsafe to unpack, or a missing directory.
+        OSError: If a file cannot be read.
+
+    Warns:
+        PackWarning: For every empty directory and skipped link.
+
+    Examples:
+        >>> import os, tempfile, seedbundle
+        >>> tree = tempfile.mkdtemp()
+        >>> os.makedirs(os.path.join(tree, "src"))
+        >>> with open(os.path.join(tree, "src", "main.py"), "w") as f:
+        ...     _ = f.write("print('hi')\\n")
+        >>> with open(os.path.join(tree, "notes.log"), "w") as f:
+        ...     _ = f.write("noise\\n")
+        >>> seedbundle.pack(tree, exclude=["*.log"]).names
+        ('src/main.py',)
+
+    Added in version 1.0.0.
+    """
+    entries = iter_tree(directory, gitignore=gitignore, include=include, exclude=exclude, symlinks=symlinks)
+    return Bundle(entries, comment=comment)
+
+
+def file_identity(file: IO[bytes]) -> tuple[int, int] | None:
+    """The ``(st_dev, st_ino)`` of a regular file behind ``file``, or None (a pipe, memory)."""
+    try:
+        info = os.fstat(file.fileno())
+    except (AttributeError, OSError, ValueError):
+        return None
+    return (info.st_dev, info.st_ino) if stat.S_ISREG(info.st_mode) else None
+
+
+def pack_to(
+    directory: PathArg,
+    file: PathArg | IO[bytes],
+    /,
+    *,
+    comment: str = "",
+    sha256: bool = False,
+    gitignore: bool = True,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    symlinks: SymlinkPolicy = "error",
+) -> int:
+    """Pack a directory into a bundle file, one file at a time.
+
+    Memory holds one file of the tree at a time. The bundle is the one that
+    :func:`pack` returns, written in canonical form. Written to a path, it
+    appears under that name only once it is complete; a bundle file that
+    lies inside the tree is not packed into itself.
+
+    Args:
+        directory: The directory to pack.
+        file: A path, or a writable binary file object.
+        comment: The bundle's comment.
+        sha256: Add a checksum to every entry.
+        gitignore: As for :func:`pack`.
+        include: As for :func:`pack`.
+        exclude: As for :func:`pack`.
+        symlinks: As for :func:`pack`.
+
+    Returns:
+        The number of entries written.
+
+    Raises:
+        PackError: As for :func:`pack`.
+        OSError: If a file cannot be read or the bundle cannot be written.
+
+    Examples:
+        >>> import os, tempfile, seedbundle
+        >>> tree = tempfile.mkdtemp()
+        >>> with open(os.path.join(tree, "a.txt"), "w") as f:
+        ...     _ = f.write("A\\n")
+        >>> out = os.path.join(tempfile.mkdtemp(), "tree.bundle")
+        >>> seedbundle.pack_to(tree, out)
+        1
+        >>> with open(out, "rb") as file:
+        ...     seedbundle.load(file).names
+        ('a.txt',)
+
+    Added in version 1.0.0.
+    """
+    if isinstance(file, str | os.PathLike):
+        with atomic_output(file) as output:
+            return pack_to(
+                directory,
+                output,
+                comment=comment,
+                sha256=sha256,
+                gitignore=gitignore,
+                include=include,
+                exclude=exclude,
+                symlinks=symlinks,
+            )
+    entries = iter_tree(
+        directory,
+        gitignore=gitignore,
+        include=include,
+        exclude=exclude,
+        symlinks=symlinks,
+        output=file_identity(file),
+    )
+    count = 0
+    with open_bundle(file, "w", comment=comment, sha256=sha256) as writer:
+        for entry in entries:
+            writer.add(entry)
+            count += 1
+    return count
