@@ -20,8 +20,7 @@ from ._atomic import atomic_output
 from ._errors import BundleDecodeError, BundleError, PackError, PackWarning, UnpackError
 from ._model import Entry
 from ._names import check_names
-from ._pack import file_identity
-from ._select import iter_tree
+from ._pack import file_identity, iter_tree
 from ._stream import open as open_bundle
 from ._syntax import encode_name
 from ._unpack import reader_source, unpack_entries

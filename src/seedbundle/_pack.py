@@ -4,15 +4,59 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import IO
 
 from ._atomic import PathArg, atomic_output
-from ._model import Bundle
-from ._select import SymlinkPolicy, iter_tree
+from ._errors import PackError
+from ._model import Bundle, Entry
+from ._select import FoundFile, SymlinkPolicy, select_files, warn
 from ._stream import open as open_bundle
 
-__all__ = ["file_identity", "pack", "pack_to"]
+__all__ = ["file_identity", "iter_tree", "pack", "pack_to", "read_file"]
+
+_O_BINARY = getattr(os, "O_BINARY", 0)
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def read_file(found: FoundFile, *, output: tuple[int, int] | None = None) -> Entry | None:
+    """Read a selected file as an entry, or return None if it is ``output``, the bundle being written."""
+    path, name = found.path, found.name
+    # O_NONBLOCK: a FIFO swapped in after the directory was listed must not hang the open.
+    flags = os.O_RDONLY | _O_BINARY | _O_CLOEXEC | getattr(os, "O_NONBLOCK", 0)
+    handle = os.open(path, flags if found.follow else flags | _O_NOFOLLOW)
+    with open(handle, "rb") as file:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
+            raise PackError(f"{path!r} changed into something that is not a file", path)
+        if (info.st_dev, info.st_ino) == output:
+            warn(f"skipped {name!r}: it is the bundle being written", path)
+            return None
+        data = file.read()
+    return Entry(name, data, executable=bool(info.st_mode & stat.S_IXUSR))
+
+
+def iter_tree(
+    directory: PathArg,
+    /,
+    *,
+    gitignore: bool = True,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    symlinks: SymlinkPolicy = "error",
+    output: tuple[int, int] | None = None,
+) -> Iterator[Entry]:
+    """Read the files of a tree as entries, one at a time, in path-component order.
+
+    ``output`` is the ``(st_dev, st_ino)`` of a file to leave out: the bundle
+    being written, when it lies inside the tree.
+    """
+    found = select_files(directory, gitignore=gitignore, include=include, exclude=exclude, symlinks=symlinks)
+    for file in found:
+        entry = read_file(file, output=output)
+        if entry is not None:
+            yield entry
 
 
 def pack(

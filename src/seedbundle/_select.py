@@ -20,19 +20,14 @@ from typing import TYPE_CHECKING, Literal
 import attrs
 
 from ._errors import PackError, PackWarning
-from ._model import Entry
 from ._names import segment_problem
 
 if TYPE_CHECKING:
     import pathspec
 
-__all__ = ["SymlinkPolicy", "iter_tree"]
+__all__ = ["FoundFile", "SymlinkPolicy", "select_files", "warn"]
 
 SymlinkPolicy = Literal["error", "skip", "follow"]
-
-_O_BINARY = getattr(os, "O_BINARY", 0)
-_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 def _spec(patterns: Iterable[str]) -> pathspec.GitIgnoreSpec:
@@ -127,8 +122,17 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
+@attrs.frozen
+class FoundFile:
+    """A regular file that the walk selected, not yet read."""
+
+    name: str  # the entry name: the path relative to the root, with '/'
+    path: str  # the path to open
+    follow: bool  # whether opening it may follow a symbolic link
+
+
 class _Walker:
-    """Yields the entries of a tree in path-component order."""
+    """Yields the selected files of a tree in path-component order."""
 
     def __init__(
         self,
@@ -136,14 +140,12 @@ class _Walker:
         selection: _Selection,
         *,
         symlinks: SymlinkPolicy,
-        output: tuple[int, int] | None,
     ) -> None:
         self.root = root
         self.selection = selection
         self.symlinks = symlinks
-        self.output = output
 
-    def entries(self) -> Iterator[Entry]:
+    def files(self) -> Iterator[FoundFile]:
         try:
             info = os.stat(self.root)
         except FileNotFoundError:
@@ -160,11 +162,11 @@ class _Walker:
         rules: tuple[_IgnoreFile, ...],
         lead: str,
         ancestors: set[tuple[int, int]],
-    ) -> Iterator[Entry]:
+    ) -> Iterator[FoundFile]:
         with os.scandir(directory) as scan:
             children = sorted(scan, key=lambda child: child.name)
         if not children and rel:
-            _warn(f"skipped the empty directory {rel!r}: a bundle stores files only", directory)
+            warn(f"skipped the empty directory {rel!r}: a bundle stores files only", directory)
         if self.selection.gitignore:
             spec = _read_ignore_file(os.path.join(directory, ".gitignore"))
             if spec is not None:
@@ -181,13 +183,13 @@ class _Walker:
         rules: tuple[_IgnoreFile, ...],
         lead: str,
         ancestors: set[tuple[int, int]],
-    ) -> Iterator[Entry]:
+    ) -> Iterator[FoundFile]:
         path = child.path
         info: os.stat_result | None = None
         if child.is_symlink():
             if self.symlinks == "skip":
                 if not self._excluded(name, False, rules, lead):
-                    _warn(f"skipped the symbolic link {name!r}", path)
+                    warn(f"skipped the symbolic link {name!r}", path)
                 return
             if self.symlinks == "error":
                 if not self._excluded(name, False, rules, lead):
@@ -212,9 +214,7 @@ class _Walker:
             yield from self._enter(path, name, rules, lead, ancestors, info)
         elif stat.S_ISREG(info.st_mode) if info else child.is_file(follow_symlinks=False):
             if self.selection.include is None or self.selection.include.match_file(name):
-                entry = self._read(path, name)
-                if entry is not None:
-                    yield entry
+                yield FoundFile(name, path, follow=self.symlinks == "follow")
         else:
             mode = info.st_mode if info is not None else child.stat(follow_symlinks=False).st_mode
             raise PackError(f"{path!r} is {_kind(mode)}, which a bundle cannot store (exclude it)", path)
@@ -227,7 +227,7 @@ class _Walker:
         lead: str,
         ancestors: set[tuple[int, int]],
         info: os.stat_result | None,
-    ) -> Iterator[Entry]:
+    ) -> Iterator[FoundFile]:
         if info is None:  # a real directory: it cannot close a loop without a link
             yield from self._walk(path, name + "/", rules, lead, ancestors)
             return
@@ -242,23 +242,8 @@ class _Walker:
             return True
         return bool(rules) and _ignored(rules, lead + name, is_dir)
 
-    def _read(self, path: str, name: str) -> Entry | None:
-        follow = self.symlinks == "follow"
-        # O_NONBLOCK: a FIFO swapped in after the directory was listed must not hang the open.
-        flags = os.O_RDONLY | _O_BINARY | _O_CLOEXEC | getattr(os, "O_NONBLOCK", 0)
-        handle = os.open(path, flags if follow else flags | _O_NOFOLLOW)
-        with open(handle, "rb") as file:
-            info = os.fstat(handle)
-            if not stat.S_ISREG(info.st_mode):
-                raise PackError(f"{path!r} changed into something that is not a file", path)
-            if (info.st_dev, info.st_ino) == self.output:
-                _warn(f"skipped {name!r}: it is the bundle being written", path)
-                return None
-            data = file.read()
-        return Entry(name, data, executable=bool(info.st_mode & stat.S_IXUSR))
 
-
-def _warn(message: str, path: str) -> None:
+def warn(message: str, path: str) -> None:
     # Point the warning at the caller's code, past this package's frames and
     # the attrs-generated __init__ that consumes the walk inside pack().
     level = 2  # stacklevel 2 is the frame of sys._getframe(1)
@@ -289,7 +274,7 @@ def _check_pack_name(segment: str, path: str) -> None:
         )
 
 
-def iter_tree(
+def select_files(
     directory: str | os.PathLike[str],
     /,
     *,
@@ -297,12 +282,11 @@ def iter_tree(
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
     symlinks: SymlinkPolicy = "error",
-    output: tuple[int, int] | None = None,
-) -> Iterator[Entry]:
-    """Read the files of a tree as entries, one at a time, in path-component order.
+) -> Iterator[FoundFile]:
+    """The files of a tree that a bundle would hold, one at a time, in path-component order.
 
-    ``output`` is the ``(st_dev, st_ino)`` of a file to leave out: the bundle
-    being written, when it lies inside the tree.
+    Problems (a symbolic link by default, a special file, an unsafe name)
+    raise :class:`PackError` when the walk reaches them.
     """
     if symlinks not in ("error", "skip", "follow"):
         raise ValueError(f"symlinks must be 'error', 'skip' or 'follow', not {symlinks!r}")
@@ -311,4 +295,4 @@ def iter_tree(
         include=_patterns("include", include),
         exclude=_patterns("exclude", exclude),
     )
-    return _Walker(os.fspath(directory), selection, symlinks=symlinks, output=output).entries()
+    return _Walker(os.fspath(directory), selection, symlinks=symlinks).files()
