@@ -177,3 +177,33 @@ def test_encode_errors_are_raised_when_the_value_is_built() -> None:
         seedbundle.Entry("")
     with pytest.raises(BundleEncodeError, match="two entries are named 'x'"):
         seedbundle.Bundle([seedbundle.Entry("x"), seedbundle.Entry("x")])
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        seedbundle.BundleDecodeError("m", lineno=2, colno=3, pos=4, line="l"),
+        seedbundle.BundleEncodeError("m"),
+        seedbundle.PackError("m", "/p"),
+        seedbundle.UnpackError("m", "n"),
+        seedbundle.PackWarning("m", "/p"),
+    ],
+    ids=lambda error: type(error).__name__,
+)
+def test_pickles_name_only_public_classes(error: Exception) -> None:
+    data = pickle.dumps(error, protocol=0)
+    assert b"seedbundle._" not in data
+    copy = pickle.loads(data)
+    assert type(copy) is type(error)
+    assert str(copy) == str(error)
+    assert vars(copy) == vars(error)
+
+
+def test_a_pickle_made_by_1_0_0_still_loads() -> None:
+    # What pickle.dumps(BundleDecodeError(...)) wrote in seedbundle 1.0.0.
+    old = (
+        b"\x80\x04\x95C\x00\x00\x00\x00\x00\x00\x00\x8c\x12seedbundle._errors\x94\x8c\x15_rebuild_decode_error"
+        b"\x94\x93\x94(\x8c\x01m\x94K\x02K\x03K\x04\x8c\x01l\x94t\x94R\x94."
+    )
+    error = pickle.loads(old)
+    assert (error.msg, error.lineno, error.colno, error.pos, error.line) == ("m", 2, 3, 4, "l")

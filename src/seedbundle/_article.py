@@ -154,7 +154,7 @@ class Article:
             >>> Article.from_text("T\\n2022-01-22\\nhttps://e.org/a\\n")
             Traceback (most recent call last):
             ...
-            seedbundle._errors.BundleDecodeError: expected the date as YYYYMMDD, found '2022-01-22' (at line 2, column 1)
+            seedbundle.BundleDecodeError: expected the date as YYYYMMDD, found '2022-01-22' (at line 2, column 1)
 
         Added in version 1.0.0.
         """

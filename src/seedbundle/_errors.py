@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 __all__ = [
     "BundleDecodeError",
     "BundleEncodeError",
@@ -67,11 +69,16 @@ class BundleDecodeError(BundleError, ValueError):
         self.line = line
 
     def __reduce__(self) -> tuple[object, ...]:
-        # Keyword-only arguments need help to survive pickling (multiprocessing).
-        return (_rebuild_decode_error, (self.msg, self.lineno, self.colno, self.pos, self.line))
+        # Keyword-only arguments need help to survive pickling (multiprocessing);
+        # a partial of the class keeps the pickle free of private names.
+        rebuild = functools.partial(
+            BundleDecodeError, self.msg, lineno=self.lineno, colno=self.colno, pos=self.pos, line=self.line
+        )
+        return (rebuild, ())
 
 
 def _rebuild_decode_error(msg: str, lineno: int, colno: int, pos: int, line: str) -> BundleDecodeError:
+    # Pickles made by seedbundle 1.0.0 call this function.
     return BundleDecodeError(msg, lineno=lineno, colno=colno, pos=pos, line=line)
 
 
@@ -156,6 +163,9 @@ class PackWarning(UserWarning):
         super().__init__(msg)
         self.path = path
 
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (str(self), self.path))
+
 
 class UnpackError(BundleError, ValueError):
     """Raised when :func:`unpack` refuses a bundle; nothing has been written.
@@ -187,6 +197,13 @@ class UnpackError(BundleError, ValueError):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (self.msg, self.name))
+
+
+# Pickles, tracebacks and the API reference name the public exceptions by the
+# package that exports them, so moving a class between private modules never
+# breaks a pickle.
+for _public in (BundleError, BundleDecodeError, BundleEncodeError, PackError, PackWarning, UnpackError):
+    _public.__module__ = "seedbundle"
 
 
 def locate_in(data: bytes, offset: int, *, lineno_base: int, pos_base: int) -> tuple[int, int, int, str]:
