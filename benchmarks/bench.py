@@ -22,7 +22,6 @@ import sys
 import sysconfig
 import tarfile
 import tempfile
-import textwrap
 import time
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -443,39 +442,8 @@ def run_size(
 # -- peak memory of the streaming reader ---------------------------------------
 
 # Run in a fresh interpreter, so that nothing but seedbundle and the reader
-# counts towards its peak resident set size. argv: the bundle.
-PEAK_CHILD = textwrap.dedent(
-    """
-    import json, sys, time
-
-    def high_water_mark():
-        try:
-            with open("/proc/self/status", encoding="ascii") as status:
-                for line in status:
-                    if line.startswith("VmHWM:"):
-                        return int(line.split()[1]) * 1024
-        except OSError:
-            pass
-        import resource
-        scale = 1 if sys.platform == "darwin" else 1024
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
-
-    path = sys.argv[1]
-    import seedbundle
-
-    baseline = high_water_mark()
-    count = payload = largest = 0
-    start = time.perf_counter()
-    with seedbundle.open(path) as reader:
-        for entry in reader:
-            count += 1
-            payload += len(entry.data)
-            largest = max(largest, len(entry.data))
-    seconds = time.perf_counter() - start
-    print(json.dumps({"baseline": baseline, "peak": high_water_mark(), "entries": count,
-                      "payload": payload, "largest": largest, "seconds": seconds}))
-    """
-)
+# counts towards its peak resident set size.
+PEAK_CHILD = HERE / "peak_child.py"
 
 
 @dataclass
@@ -518,7 +486,7 @@ def measure_peaks(corpus: Pairs, directory: Path) -> list[PeakResult]:
     write_seconds = time.perf_counter() - start
     log("reading it with the streaming reader in a fresh interpreter ...")
     completed = subprocess.run(
-        [sys.executable, "-c", PEAK_CHILD, str(path)],
+        [sys.executable, str(PEAK_CHILD), str(path)],
         check=True,
         capture_output=True,
         text=True,
