@@ -16,13 +16,14 @@ import json
 import os
 import pstats
 import random
+import shutil
+import stat
 import statistics
 import subprocess
 import sys
 import sysconfig
 import tarfile
 import tempfile
-import textwrap
 import time
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -278,6 +279,8 @@ class Competitor:
     reference: str  # the key of the competitor that this one is compared with
     run: Callable[[], object]
     payload: int  # bytes of entry data that one run handles
+    # Run after each timed run, outside the timed region: removes what the run wrote.
+    cleanup: Callable[[], object] | None = None
 
 
 @dataclass
@@ -390,6 +393,8 @@ def time_round_robin(competitors: Sequence[Competitor], repeat: int) -> dict[str
             elapsed = time.perf_counter() - start
             del result  # freed outside the timed region
             times[competitor.key].append(elapsed)
+            if competitor.cleanup is not None:
+                competitor.cleanup()
     return times
 
 
@@ -443,39 +448,8 @@ def run_size(
 # -- peak memory of the streaming reader ---------------------------------------
 
 # Run in a fresh interpreter, so that nothing but seedbundle and the reader
-# counts towards its peak resident set size. argv: the bundle.
-PEAK_CHILD = textwrap.dedent(
-    """
-    import json, sys, time
-
-    def high_water_mark():
-        try:
-            with open("/proc/self/status", encoding="ascii") as status:
-                for line in status:
-                    if line.startswith("VmHWM:"):
-                        return int(line.split()[1]) * 1024
-        except OSError:
-            pass
-        import resource
-        scale = 1 if sys.platform == "darwin" else 1024
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
-
-    path = sys.argv[1]
-    import seedbundle
-
-    baseline = high_water_mark()
-    count = payload = largest = 0
-    start = time.perf_counter()
-    with seedbundle.open(path) as reader:
-        for entry in reader:
-            count += 1
-            payload += len(entry.data)
-            largest = max(largest, len(entry.data))
-    seconds = time.perf_counter() - start
-    print(json.dumps({"baseline": baseline, "peak": high_water_mark(), "entries": count,
-                      "payload": payload, "largest": largest, "seconds": seconds}))
-    """
-)
+# counts towards its peak resident set size.
+PEAK_CHILD = HERE / "peak_child.py"
 
 
 @dataclass
@@ -518,7 +492,7 @@ def measure_peaks(corpus: Pairs, directory: Path) -> list[PeakResult]:
     write_seconds = time.perf_counter() - start
     log("reading it with the streaming reader in a fresh interpreter ...")
     completed = subprocess.run(
-        [sys.executable, "-c", PEAK_CHILD, str(path)],
+        [sys.executable, str(PEAK_CHILD), str(path)],
         check=True,
         capture_output=True,
         text=True,
@@ -537,6 +511,238 @@ def measure_peaks(corpus: Pairs, directory: Path) -> list[PeakResult]:
     )
     path.unlink()
     return [result]
+
+
+# -- the standard library as a tree of files ----------------------------------
+
+STDLIB_SKIP_DIRS = frozenset({"__pycache__", "site-packages", "dist-packages"})
+# Not a valid module name, so that it shadows nothing on the commands' sys.path.
+TREE_NAME = "stdlib-tree"
+# (name, data, executable) of every file in a tree or an archive.
+FileRecords = Iterator[tuple[str, bytes, bool]]
+
+
+def copy_stdlib(target: Path) -> dict[str, bool] | None:
+    """Copy the stdlib's readable regular files to ``target``: name -> executable bit.
+
+    site-packages, __pycache__ and links are left out. The copy is what every
+    competitor packs, because the tarfile command has no exclude option.
+    None if the standard library is not a directory here (a zip).
+    """
+    root = Path(sysconfig.get_paths()["stdlib"])
+    if not root.is_dir():
+        return None
+    files: dict[str, bool] = {}
+    # os.walk does not descend into links to directories.
+    for dirpath, dirnames, filenames in os.walk(root):
+        current = Path(dirpath)
+        dirnames[:] = sorted(name for name in dirnames if name not in STDLIB_SKIP_DIRS)
+        for filename in sorted(filenames):
+            path = current / filename
+            mode = path.lstat().st_mode
+            if not stat.S_ISREG(mode) or not os.access(path, os.R_OK):
+                continue
+            name = path.relative_to(root).as_posix()
+            destination = target / name
+            # Only directories that hold files: an empty one would make pack warn.
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, destination)
+            files[name] = bool(mode & stat.S_IXUSR)
+    return files
+
+
+def pack_tree(tree: Path, out: Path) -> None:
+    seedbundle.pack_to(tree, out, gitignore=False)
+
+
+def tar_tree(tree: Path, out: Path) -> None:
+    with tarfile.open(out, "w") as archive:
+        for name in sorted(os.listdir(tree)):
+            archive.add(tree / name, arcname=name)
+
+
+def untar(archive_path: Path, out: Path) -> None:
+    with tarfile.open(archive_path) as archive:
+        archive.extractall(out, filter="data")
+
+
+def run_command(command: Sequence[str], cwd: Path) -> None:
+    subprocess.run(command, cwd=cwd, check=True, capture_output=True)
+
+
+def remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def directory_records(directory: Path) -> FileRecords:
+    for path in sorted(directory.rglob("*")):
+        if path.is_file():
+            executable = bool(path.stat().st_mode & stat.S_IXUSR)
+            yield path.relative_to(directory).as_posix(), path.read_bytes(), executable
+
+
+def bundle_records(path: Path) -> FileRecords:
+    with seedbundle.open(path) as reader:
+        for entry in reader:
+            yield entry.name, entry.data, entry.executable
+
+
+def tar_records(path: Path, prefix: str = "") -> FileRecords:
+    with tarfile.open(path) as archive:
+        for member in archive:
+            extracted = archive.extractfile(member) if member.isfile() else None
+            if extracted is not None:
+                yield member.name.removeprefix(prefix), extracted.read(), bool(member.mode & stat.S_IXUSR)
+
+
+@dataclass
+class TreeWorkload:
+    """The copy of the stdlib, with a bundle and a tar of it, checked."""
+
+    scratch: Path
+    files: dict[str, bool]
+    payload: int
+    bundle_path: Path
+    tar_path: Path
+
+    @property
+    def tree(self) -> Path:
+        return self.scratch / TREE_NAME
+
+    def holds_the_files(self, records: FileRecords) -> bool:
+        """Whether ``records`` are exactly the tree's files, bytes and executable bits."""
+        seen: set[str] = set()
+        for name, data, executable in records:
+            if name in seen or self.files.get(name) != executable:
+                return False
+            if data != (self.tree / name).read_bytes():
+                return False
+            seen.add(name)
+        return seen == self.files.keys()
+
+    def competitors(self) -> list[Competitor]:
+        tree, scratch, bundle_path, tar_path = self.tree, self.scratch, self.bundle_path, self.tar_path
+
+        def competitor(key: str, label: str, reference: str, run: Callable[[Path], object]) -> Competitor:
+            out = scratch / f"out-{key}"
+            return Competitor(key, label, reference, lambda: run(out), self.payload, lambda: remove(out))
+
+        def command(key: str, label: str, reference: str, *program: str) -> Competitor:
+            def run(out: Path) -> None:
+                # Both commands take the output, then the tree, relative to the scratch directory.
+                run_command([sys.executable, *program, str(out), TREE_NAME], scratch)
+
+            return competitor(key, label, reference, run)
+
+        return [
+            competitor("pack", "pack: seedbundle.pack_to", "tar_pack", lambda out: pack_tree(tree, out)),
+            competitor("tar_pack", "pack: tarfile add", "tar_pack", lambda out: tar_tree(tree, out)),
+            competitor(
+                "unpack",
+                "unpack: seedbundle.unpack_from",
+                "tar_unpack",
+                lambda out: seedbundle.unpack_from(bundle_path, out),
+            ),
+            competitor(
+                "tar_unpack",
+                'unpack: tarfile extractall (filter="data")',
+                "tar_unpack",
+                lambda out: untar(tar_path, out),
+            ),
+            command(
+                "command_pack",
+                "command: python -m seedbundle pack",
+                "command_tar",
+                *("-m", "seedbundle", "pack", "--no-ignore", "-o"),
+            ),
+            command("command_tar", "command: python -m tarfile -c", "command_tar", "-m", "tarfile", "-c"),
+        ]
+
+
+def prepare_tree(scratch: Path) -> TreeWorkload | None:
+    files = copy_stdlib(scratch / TREE_NAME)
+    if files is None:
+        return None
+    workload = TreeWorkload(
+        scratch=scratch,
+        files=files,
+        payload=sum((scratch / TREE_NAME / name).stat().st_size for name in files),
+        bundle_path=scratch / "stdlib.bundle",
+        tar_path=scratch / "stdlib.tar",
+    )
+    pack_tree(workload.tree, workload.bundle_path)
+    tar_tree(workload.tree, workload.tar_path)
+    check_tree(workload)
+    return workload
+
+
+def check_tree(workload: TreeWorkload) -> None:
+    """Run every competitor once and make sure that it did the whole job (this also warms the caches)."""
+    scratch = workload.scratch
+    checks: dict[str, Callable[[Path], bool]] = {
+        "pack": lambda out: out.read_bytes() == workload.bundle_path.read_bytes(),
+        "tar_pack": lambda out: workload.holds_the_files(tar_records(out)),
+        "unpack": lambda out: workload.holds_the_files(directory_records(out)),
+        "tar_unpack": lambda out: workload.holds_the_files(directory_records(out)),
+        # pack is deterministic, so the command must write the very same bundle.
+        "command_pack": lambda out: out.read_bytes() == workload.bundle_path.read_bytes(),
+        "command_tar": lambda out: workload.holds_the_files(tar_records(out, f"{TREE_NAME}/")),
+    }
+    problems = []
+    if not workload.holds_the_files(bundle_records(workload.bundle_path)):
+        problems.append("pack_to does not store the files")
+    for competitor in workload.competitors():
+        competitor.run()
+        if not checks[competitor.key](scratch / f"out-{competitor.key}"):
+            problems.append(f"{competitor.label} does not do the whole job")
+        if competitor.cleanup is not None:
+            competitor.cleanup()
+    if problems:
+        raise SystemExit("stdlib tree benchmark inputs are wrong: " + "; ".join(problems))
+
+
+@dataclass
+class TreeResult:
+    files: int
+    payload: int
+    bundle_size: int
+    tar_size: int
+    repeat: int
+    labels: dict[str, str]
+    references: dict[str, str]
+    seconds: dict[str, float]
+
+    def rate(self, key: str) -> float:
+        return self.payload / MB / self.seconds[key]
+
+    def ratio(self, key: str) -> float:
+        return self.seconds[self.references[key]] / self.seconds[key]
+
+
+def run_tree(repeat: int) -> TreeResult | None:
+    """Pack and unpack a copy of the stdlib, and tarfile alike, medians of interleaved rounds."""
+    with tempfile.TemporaryDirectory(prefix="seedbundle-bench-tree-") as temporary:
+        log("copying the standard library ...")
+        workload = prepare_tree(Path(temporary))
+        if workload is None:
+            return None
+        competitors = workload.competitors()
+        log(f"timing the stdlib tree: {len(competitors)} competitors x {repeat} rounds ...")
+        times = time_round_robin(competitors, repeat)
+        return TreeResult(
+            files=len(workload.files),
+            payload=workload.payload,
+            bundle_size=workload.bundle_path.stat().st_size,
+            tar_size=workload.tar_path.stat().st_size,
+            repeat=repeat,
+            labels={c.key: c.label for c in competitors},
+            references={c.key: c.reference for c in competitors},
+            # Medians whatever --stat says: the best of a few rounds of disk writes is mostly luck.
+            seconds={key: statistics.median(values) for key, values in times.items()},
+        )
 
 
 # -- reporting -----------------------------------------------------------------
@@ -677,6 +883,26 @@ def targets_table(targets: Sequence[Target]) -> str:
     return markdown_table(["target", "measured", "met"], rows, right=3)
 
 
+def tree_table(result: TreeResult) -> str:
+    rows = [
+        [
+            label,
+            f"{result.seconds[key]:,.2f}",
+            f"{result.rate(key):,.1f}",
+            f"{result.ratio(key):.2f}",
+        ]
+        for key, label in result.labels.items()
+    ]
+    title = (
+        f"### stdlib tree: pack/unpack vs tarfile, medians of {result.repeat} rounds\n\n"
+        f"{result.files:,} files, {result.payload / MB:,.1f} MB (bundle {result.bundle_size / MB:,.1f} MB,"
+        f" tar {result.tar_size / MB:,.1f} MB): the standard library without site-packages,"
+        " __pycache__ and links, copied to a temporary directory."
+    )
+    header = ["competitor", "seconds", "MB/s", "x tarfile"]
+    return title + "\n\n" + markdown_table(header, rows)
+
+
 def peak_summary(peak: PeakResult) -> str:
     return (
         f"Streaming {peak.reader} on a {peak.file_size / MB:,.0f} MB bundle"
@@ -779,6 +1005,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         results = [run_size(corpus, plain_corpus, size, args, directory) for size in args.sizes]
         peaks = [] if args.skip_1gb else measure_peaks(corpus, directory)
+    # In a temporary directory of its own, so that it needs no disk space on top of the 1 GB test.
+    tree = run_tree(args.repeat)
     smallest, largest = results[0], results[-1]
     targets = speed_targets(largest)
     if largest is not smallest:
@@ -795,6 +1023,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "### Context (not targets)",
         markdown_table(["measure", "value"], context, right=2),
         *(peak_summary(peak) for peak in peaks),
+        tree_table(tree)
+        if tree
+        else "### stdlib tree: skipped (the standard library is not a directory here)",
     ]
     report = "\n\n".join(sections) + "\n"
     print(report, end="")
