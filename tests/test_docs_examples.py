@@ -8,6 +8,10 @@ Conventions for the pages in docs/ and for README.md:
   ``bash`` for shell sessions, ``text`` for output.
 - A fenced ``pycon`` block is not allowed: one convention is easier to keep
   honest than two.
+- A ``console`` block is a shell session: it begins with a ``$ `` prompt, and
+  the lines without one are output. The site's copy button copies only the
+  commands. Commands shown without prompts and output go in a ``bash``
+  block, and a usage synopsis in a ``text`` block.
 - A ``text`` block that holds a complete bundle (one that ends with an
   ``<<<END n>>>`` line) must load in strict mode, so that the samples of the
   format shown to readers are valid.
@@ -125,6 +129,17 @@ def test_one_example_convention(page: Path) -> None:
     languages = {block.language for block in fenced_blocks(page.read_text("utf-8"))}
     assert "pycon" not in languages, "write examples as ```python scripts, not ```pycon sessions"
     assert not languages & {"py", "python3"}, "tag Python examples as ```python so that they run"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_page_id)
+def test_console_blocks_are_sessions(page: Path) -> None:
+    for block in _blocks(page, "console"):
+        # Pygments' console lexer takes every line before the first prompt as
+        # output, and the copy button leaves output out.
+        assert block.code.startswith("$ "), (
+            f"{_page_id(page)}:{block.lineno}: a console block begins with a '$ ' prompt;"
+            " use ```bash for commands without prompts"
+        )
 
 
 @pytest.mark.parametrize(("page", "sample"), BUNDLE_SAMPLES)

@@ -204,6 +204,27 @@ def test_api_reference_shows_the_api(browser: BrowserContext, base_url: str) -> 
         page.close()
 
 
+def test_copy_button_copies_only_the_commands_of_a_console_block(
+    browser: BrowserContext, base_url: str
+) -> None:
+    browser.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url.rstrip("/"))
+    page, errors = _open(browser, base_url + "how-to/cli/")
+    try:
+        # Two commands, each followed by output.
+        block = page.locator("div.language-console", has_text="seedbundle check damaged.bundle")
+        assert block.count() == 1
+        assert block.inner_text().startswith("$ seedbundle check damaged.bundle\n")
+        block.hover()
+        block.locator('button[data-md-type="copy"]').click()
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert copied == "seedbundle check damaged.bundle\necho $?"
+        assert "$ " not in copied
+        assert "unknown marker" not in copied, "an output line was copied"
+        assert errors == []
+    finally:
+        page.close()
+
+
 def test_search_finds_trailer(browser: BrowserContext, base_url: str) -> None:
     page, errors = _open(browser, base_url)
     try:
