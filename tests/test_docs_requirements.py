@@ -57,7 +57,8 @@ def _pins(extra: str) -> dict[str, str]:
 
 def _distribution_of_module(module: str) -> str:
     spec = importlib.util.find_spec(module)
-    assert spec is not None and spec.origin is not None, f"no installed package provides {module!r}"
+    assert spec is not None, f"no installed package provides {module!r}"
+    assert spec.origin is not None, module
     candidates = importlib.metadata.packages_distributions().get(module.split(".", 1)[0], [])
     # A namespace package, such as mkdocstrings_handlers, has one provider per part.
     for name in candidates:
