@@ -1,6 +1,7 @@
 """Every code example in the documentation runs, and says what it claims.
 
-Conventions for the pages in docs/ and for README.md:
+Conventions for the pages in docs/, for README.md and for CHANGELOG.md
+(which docs/changelog.md includes):
 
 - A fenced ``python`` block is real code. The blocks of one page run in order,
   in one namespace, like one script, so a later block may use names from an
@@ -37,7 +38,7 @@ import pytest
 import seedbundle
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = [*sorted((ROOT / "docs").rglob("*.md")), ROOT / "README.md"]
+PAGES = [*sorted((ROOT / "docs").rglob("*.md")), ROOT / "README.md", ROOT / "CHANGELOG.md"]
 
 _FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`]*)$")
 _END_LINE = re.compile(r"^<<<END [0-9]+>>>$", re.MULTILINE)
@@ -83,7 +84,19 @@ def _page_id(page: Path) -> str:
 
 def test_pages_are_found() -> None:
     names = {_page_id(page) for page in PAGES}
-    assert {"README.md", "docs/index.md", "docs/tutorial.md"} <= names
+    assert {"README.md", "CHANGELOG.md", "docs/index.md", "docs/tutorial.md"} <= names
+
+
+def test_every_markdown_file_of_the_site_is_checked() -> None:
+    # A page can pull in another file with a snippet; that file's examples
+    # are on the site too, so they must run as well.
+    included = {
+        (ROOT / name).resolve()
+        for page in (ROOT / "docs").rglob("*.md")
+        for name in re.findall(r'^--8<-- "([^"]+\.md)"$', page.read_text("utf-8"), re.MULTILINE)
+    }
+    assert included
+    assert included <= {page.resolve() for page in PAGES}
 
 
 def test_fence_parser_handles_indented_and_nested_fences() -> None:
