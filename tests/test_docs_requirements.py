@@ -93,6 +93,10 @@ def _needed_distributions() -> dict[str, str]:
             for handler in item["mkdocstrings"].get("handlers", {}):
                 module = f"mkdocstrings_handlers.{handler}"
                 needed[f"mkdocstrings handler {handler}"] = _distribution_of_module(module)
+                options = item["mkdocstrings"]["handlers"][handler].get("options", {})
+                if handler == "python" and options.get("extensions"):
+                    # Our own Griffe extensions import griffe.
+                    needed["Griffe extensions"] = _distribution_of_module("griffe")
     for extension in _names(MKDOCS.get("markdown_extensions", [])):
         # Python-Markdown finds a name without a dot among its own extensions.
         module = extension if "." in extension else f"markdown.extensions.{extension}"
