@@ -1,6 +1,7 @@
 """Every code example in the documentation runs, and says what it claims.
 
-Conventions for the pages in docs/ and for README.md:
+Conventions for the pages in docs/, for README.md and for CHANGELOG.md
+(which docs/changelog.md includes):
 
 - A fenced ``python`` block is real code. The blocks of one page run in order,
   in one namespace, like one script, so a later block may use names from an
@@ -8,6 +9,10 @@ Conventions for the pages in docs/ and for README.md:
   ``bash`` for shell sessions, ``text`` for output.
 - A fenced ``pycon`` block is not allowed: one convention is easier to keep
   honest than two.
+- A ``console`` block is a shell session: it begins with a ``$ `` prompt, and
+  the lines without one are output. The site's copy button copies only the
+  commands. Commands shown without prompts and output go in a ``bash``
+  block, and a usage synopsis in a ``text`` block.
 - A ``text`` block that holds a complete bundle (one that ends with an
   ``<<<END n>>>`` line) must load in strict mode, so that the samples of the
   format shown to readers are valid.
@@ -33,7 +38,7 @@ import pytest
 import seedbundle
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = [*sorted((ROOT / "docs").rglob("*.md")), ROOT / "README.md"]
+PAGES = [*sorted((ROOT / "docs").rglob("*.md")), ROOT / "README.md", ROOT / "CHANGELOG.md"]
 
 _FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`]*)$")
 _END_LINE = re.compile(r"^<<<END [0-9]+>>>$", re.MULTILINE)
@@ -79,7 +84,19 @@ def _page_id(page: Path) -> str:
 
 def test_pages_are_found() -> None:
     names = {_page_id(page) for page in PAGES}
-    assert {"README.md", "docs/index.md", "docs/tutorial.md"} <= names
+    assert {"README.md", "CHANGELOG.md", "docs/index.md", "docs/tutorial.md"} <= names
+
+
+def test_every_markdown_file_of_the_site_is_checked() -> None:
+    # A page can pull in another file with a snippet; that file's examples
+    # are on the site too, so they must run as well.
+    included = {
+        (ROOT / name).resolve()
+        for page in (ROOT / "docs").rglob("*.md")
+        for name in re.findall(r'^--8<-- "([^"]+\.md)"$', page.read_text("utf-8"), re.MULTILINE)
+    }
+    assert included
+    assert included <= {page.resolve() for page in PAGES}
 
 
 def test_fence_parser_handles_indented_and_nested_fences() -> None:
@@ -125,6 +142,17 @@ def test_one_example_convention(page: Path) -> None:
     languages = {block.language for block in fenced_blocks(page.read_text("utf-8"))}
     assert "pycon" not in languages, "write examples as ```python scripts, not ```pycon sessions"
     assert not languages & {"py", "python3"}, "tag Python examples as ```python so that they run"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_page_id)
+def test_console_blocks_are_sessions(page: Path) -> None:
+    for block in _blocks(page, "console"):
+        # Pygments' console lexer takes every line before the first prompt as
+        # output, and the copy button leaves output out.
+        assert block.code.startswith("$ "), (
+            f"{_page_id(page)}:{block.lineno}: a console block begins with a '$ ' prompt;"
+            " use ```bash for commands without prompts"
+        )
 
 
 @pytest.mark.parametrize(("page", "sample"), BUNDLE_SAMPLES)

@@ -204,6 +204,49 @@ def test_api_reference_shows_the_api(browser: BrowserContext, base_url: str) -> 
         page.close()
 
 
+def test_copy_button_copies_only_the_commands_of_a_console_block(
+    browser: BrowserContext, base_url: str
+) -> None:
+    browser.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url.rstrip("/"))
+    page, errors = _open(browser, base_url + "how-to/cli/")
+    try:
+        # Two commands, each followed by output.
+        block = page.locator("div.language-console", has_text="seedbundle check damaged.bundle")
+        assert block.count() == 1
+        assert block.inner_text().startswith("$ seedbundle check damaged.bundle\n")
+        block.hover()
+        block.locator('button[data-md-type="copy"]').click()
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert copied == "seedbundle check damaged.bundle\necho $?"
+        assert "$ " not in copied
+        assert "unknown marker" not in copied, "an output line was copied"
+        assert errors == []
+    finally:
+        page.close()
+
+
+def test_copy_button_copies_only_the_code_of_a_docstring_example(
+    browser: BrowserContext, base_url: str
+) -> None:
+    browser.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url.rstrip("/"))
+    page, errors = _open(browser, base_url + "reference/api/")
+    try:
+        # A session whose output follows its last prompt.
+        block = page.locator("div.language-pycon", has_text="Traceback (most recent call last)").first
+        shown = block.inner_text().splitlines()
+        code = [line[4:] for line in shown if line.startswith((">>> ", "... "))]
+        assert code, "the example has no prompts"
+        assert len(code) < len(shown), "the example has no output"
+        block.hover()
+        block.locator('button[data-md-type="copy"]').click()
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert copied == "\n".join(code).rstrip()
+        assert "Traceback" not in copied
+        assert errors == []
+    finally:
+        page.close()
+
+
 def test_search_finds_trailer(browser: BrowserContext, base_url: str) -> None:
     page, errors = _open(browser, base_url)
     try:
