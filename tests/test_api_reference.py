@@ -122,7 +122,6 @@ def test_no_sphinx_role_is_shown(api_page: str) -> None:
     assert shown == [], "write cross-references as Markdown: [`pack`][pack]"
 
 
-@pytest.mark.xfail(strict=True, reason=_NOT_YET)
 def test_no_private_module_is_shown(api_page: str) -> None:
     shown = sorted(set(re.findall(r"seedbundle\._\w+(?:\.\w+)*", _shown_text(api_page))))
     assert shown == []

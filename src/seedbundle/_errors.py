@@ -204,6 +204,9 @@ class UnpackError(BundleError, ValueError):
 # breaks a pickle.
 for _public in (BundleError, BundleDecodeError, BundleEncodeError, PackError, PackWarning, UnpackError):
     _public.__module__ = "seedbundle"
+    for _method in vars(_public).values():
+        if callable(_method) and hasattr(_method, "__module__"):
+            _method.__module__ = "seedbundle"  # else documentation tools see a loop of aliases
 
 
 def locate_in(data: bytes, offset: int, *, lineno_base: int, pos_base: int) -> tuple[int, int, int, str]:
