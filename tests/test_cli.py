@@ -515,3 +515,36 @@ def test_errors_name_the_lenient_option_not_the_keyword(
     assert "--lenient" in err
     assert "strict=False" not in err
     assert main(["check", "--lenient", str(crlf)]) == 0
+
+
+# -- no traceback, whatever happens --------------------------------------
+
+
+def test_an_unexpected_exception_is_one_line_not_a_traceback(
+    sample: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(args: object) -> int:
+        raise RuntimeError("something\nbroke")
+
+    monkeypatch.setattr(_cli, "_list", broken)
+    monkeypatch.delenv("SEEDBUNDLE_TRACEBACK", raising=False)
+    assert main(["list", str(sample)]) == 1
+    assert capsys.readouterr().err == (
+        "seedbundle: internal error: RuntimeError: something broke (please report this)\n"
+    )
+    monkeypatch.setenv("SEEDBUNDLE_TRACEBACK", "0")
+    assert main(["list", str(sample)]) == 1
+    monkeypatch.setenv("SEEDBUNDLE_TRACEBACK", "1")
+    with pytest.raises(RuntimeError, match="broke"):
+        main(["list", str(sample)])
+
+
+def test_ctrl_c_exits_with_130(
+    sample: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(args: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_cli, "_list", interrupted)
+    assert main(["list", str(sample)]) == 130
+    assert capsys.readouterr().err == "seedbundle: error: interrupted\n"

@@ -17,7 +17,7 @@ from typing import IO, Any
 from tqdm import tqdm
 
 from ._atomic import atomic_output
-from ._errors import BundleDecodeError, BundleError, PackError, PackWarning, UnpackError
+from ._errors import BundleDecodeError, BundleError, PackWarning, UnpackError
 from ._model import Entry
 from ._names import check_names
 from ._pack import file_identity, iter_tree
@@ -29,6 +29,7 @@ __all__ = ["main"]
 
 PROGRAM = "seedbundle"
 STDIO = "-"
+TRACEBACK_VARIABLE = "SEEDBUNDLE_TRACEBACK"
 
 _EPILOG = """\
 examples:
@@ -53,6 +54,11 @@ class _Failure(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit status.
 
+    It prints no traceback, whatever the input: an unexpected exception is
+    reported in one line as an internal error, unless the environment
+    variable ``SEEDBUNDLE_TRACEBACK`` is set to anything but ``0``, which
+    makes it propagate.
+
     Args:
         argv: The arguments, without the program name; ``sys.argv[1:]``
             when None.
@@ -69,6 +75,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Added in version 1.0.0.
     """
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+    except Exception as error:
+        if os.environ.get(TRACEBACK_VARIABLE, "") not in ("", "0"):
+            raise
+        _internal_error(error)
+        return 1
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -79,17 +98,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(args)
     except BundleDecodeError as error:
         _show_decode_error(_label(getattr(args, "bundle", STDIO)), error)
-    except (PackError, UnpackError, _Failure) as error:
-        _error(str(error))
-    except BundleError as error:
+    except (BundleError, _Failure) as error:
         _error(str(error))
     except BrokenPipeError:
         _silence_stdout()
     except OSError as error:
         _error(_describe_os_error(error))
-    except KeyboardInterrupt:
-        _error("interrupted")
-        return 130
     return 1
 
 
@@ -353,6 +367,13 @@ def _print(text: str) -> None:
 
 def _error(message: str) -> None:
     sys.stderr.write(f"{PROGRAM}: error: {message}\n")
+
+
+def _internal_error(error: Exception) -> None:
+    kind = type(error)
+    name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    text = " ".join(str(error).split())  # one line, whatever the message holds
+    sys.stderr.write(f"{PROGRAM}: internal error: {name}: {text} (please report this)\n")
 
 
 def _describe_os_error(error: OSError) -> str:
