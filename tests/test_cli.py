@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -548,3 +549,48 @@ def test_ctrl_c_exits_with_130(
     monkeypatch.setattr(_cli, "_list", interrupted)
     assert main(["list", str(sample)]) == 130
     assert capsys.readouterr().err == "seedbundle: error: interrupted\n"
+
+
+def shell(command: str, **paths: Path) -> subprocess.CompletedProcess[bytes]:
+    """Run ``seedbundle COMMAND`` through /bin/sh, for its redirections; paths are quoted."""
+    quoted = {name: shlex.quote(str(path)) for name, path in paths.items()}
+    return subprocess.run(
+        f"{shlex.quote(sys.executable)} -m seedbundle {command.format(**quoted)}",
+        shell=True,
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+
+
+@posix_only
+@pytest.mark.parametrize(
+    ("command", "stream"),
+    [
+        ("check - <&-", "input"),
+        ("unpack - -C {tmp} <&-", "input"),
+        ("list {bundle} >&-", "output"),
+        ("cat {bundle} README.md >&-", "output"),
+        ("pack {tmp} >&-", "output"),
+        ("--version >&-", "output"),
+    ],
+)
+def test_a_closed_standard_stream_is_a_usage_error(
+    command: str, stream: str, sample: Path, tmp_path: Path
+) -> None:
+    result = shell(command, bundle=sample, tmp=tmp_path)
+    assert (result.returncode, result.stderr) == (
+        2,
+        f"seedbundle: error: standard {stream} is closed\n".encode(),
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sample.bundle"]
+
+
+@posix_only
+def test_a_closed_stream_that_the_command_does_not_use_is_no_problem(sample: Path, tmp_path: Path) -> None:
+    assert shell("pack {tmp} -o {out} >&-", tmp=tmp_path, out=tmp_path / "out.bundle").returncode == 0
+    assert seedbundle.loads((tmp_path / "out.bundle").read_bytes()).names == ("sample.bundle",)
+    assert shell("list {bundle} <&-", bundle=sample).stdout.count(b"\n") == 4
+    assert shell("check {bundle} 2>&-", bundle=sample).returncode == 0
+    # With standard error closed the message is lost, but the status still tells.
+    assert shell("check {missing} 2>&-", missing=tmp_path / "missing").returncode == 1

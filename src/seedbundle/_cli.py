@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import io
 import json
 import os
 import sys
@@ -12,7 +13,7 @@ import unicodedata
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from importlib.metadata import version
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 from tqdm import tqdm
 
@@ -51,6 +52,10 @@ class _Failure(Exception):
     """A problem to report in one line, with exit status 1."""
 
 
+class _UsageError(Exception):
+    """A problem with how the command was called, to report in one line, with exit status 2."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit status.
 
@@ -76,7 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Added in version 1.0.0.
     """
     try:
-        return _run(argv)
+        with _standard_streams():
+            return _run(argv)
     except KeyboardInterrupt:
         _error("interrupted")
         return 130
@@ -89,13 +95,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(argv: Sequence[str] | None) -> int:
     parser = _parser()
+    args = argparse.Namespace()  # for the handlers below, should parse_args itself fail
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exit_:
-        return exit_.code if isinstance(exit_.code, int) else 2
-    try:
         run: Callable[[argparse.Namespace], int] = args.run
         return run(args)
+    except SystemExit as exit_:  # argparse: --help, --version or a usage error
+        return exit_.code if isinstance(exit_.code, int) else 2
+    except _UsageError as error:
+        _error(str(error))
+        return 2
     except BundleDecodeError as error:
         _show_decode_error(_label(getattr(args, "bundle", STDIO)), error)
     except (BundleError, _Failure) as error:
@@ -332,6 +341,46 @@ def _add_fmt(commands: Any) -> None:
 
 
 # -- input and output ----------------------------------------------------
+
+
+class _ClosedStream:
+    """Stands for standard input or output when its file descriptor was closed at start.
+
+    Python then sets ``sys.stdin`` or ``sys.stdout`` to None, so the first
+    use would fail with an AttributeError. A command that never uses the
+    stream still runs (``pack DIR -o FILE >&-``).
+    """
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> NoReturn:
+        raise _UsageError(f"standard {self._name} is closed")
+
+
+class _Discard(io.TextIOBase):
+    """Stands for a closed standard error: messages are lost, but the exit status still tells."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+@contextlib.contextmanager
+def _standard_streams() -> Iterator[None]:
+    """Replace the standard streams that are None for as long as the command runs."""
+    stand_ins: dict[str, object] = {
+        "stdin": _ClosedStream("input"),
+        "stdout": _ClosedStream("output"),
+        "stderr": _Discard(),
+    }
+    closed = [name for name in stand_ins if getattr(sys, name) is None]
+    for name in closed:
+        setattr(sys, name, stand_ins[name])
+    try:
+        yield
+    finally:
+        for name in closed:
+            setattr(sys, name, None)
 
 
 def _label(path: str) -> str:
