@@ -594,3 +594,22 @@ def test_a_closed_stream_that_the_command_does_not_use_is_no_problem(sample: Pat
     assert shell("check {bundle} 2>&-", bundle=sample).returncode == 0
     # With standard error closed the message is lost, but the status still tells.
     assert shell("check {missing} 2>&-", missing=tmp_path / "missing").returncode == 1
+
+
+@posix_only
+def test_a_reader_that_stops_early_ends_the_command_quietly_with_141(tmp_path: Path) -> None:
+    path = tmp_path / "many.bundle"
+    # Far more than a pipe buffer holds, so that the listing meets the closed pipe.
+    entries = [seedbundle.Entry(f"dir/file-{number:06}.txt", "") for number in range(20_000)]
+    path.write_text(seedbundle.dumps(seedbundle.Bundle(entries)), encoding="utf-8")
+    with subprocess.Popen(
+        [sys.executable, "-m", "seedbundle", "list", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        assert process.stdout.readline() == b"dir/file-000000.txt\n"
+        process.stdout.close()
+        assert process.wait(timeout=60) == 141
+        assert process.stderr.read() == b""

@@ -111,6 +111,7 @@ def _run(argv: Sequence[str] | None) -> int:
         _error(str(error))
     except BrokenPipeError:
         _silence_stdout()
+        return _BROKEN_PIPE
     except OSError as error:
         _error(_describe_os_error(error))
     return 1
@@ -430,6 +431,12 @@ def _describe_os_error(error: OSError) -> str:
     if error.filename is not None:
         return f"{os.fsdecode(error.filename)}: {reason}"
     return reason
+
+
+# What a shell reports for a program that SIGPIPE stopped, as `cat` would be in
+# `cat big | head -1`: the reader stopped reading, which is neither success
+# nor the exit status 1 of an invalid bundle.
+_BROKEN_PIPE = 128 + 13
 
 
 def _silence_stdout() -> None:
