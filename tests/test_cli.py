@@ -613,3 +613,37 @@ def test_a_reader_that_stops_early_ends_the_command_quietly_with_141(tmp_path: P
         process.stdout.close()
         assert process.wait(timeout=60) == 141
         assert process.stderr.read() == b""
+
+
+def test_a_bad_pattern_is_a_usage_error_that_names_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a.txt").write_bytes(b"A\n")
+    out = tmp_path / "out.bundle"
+    assert main(["pack", str(tmp_path), "-o", str(out), "--include", "*.txt", "--exclude", "!"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("seedbundle: error: --exclude")
+    assert "'!'" in err
+    assert err.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_any_value_error_from_compiling_a_pattern_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def refuse(directory: str, *, include: list[str], exclude: list[str]) -> None:
+        if "[z-a]" in include:
+            raise ValueError("bad character range z-a")
+
+    monkeypatch.setattr(_cli, "select_files", refuse)
+    assert main(["pack", str(tmp_path), "--include", "*.py", "--include", "[z-a]"]) == 2
+    assert capsys.readouterr() == ("", "seedbundle: error: --include '[z-a]': bad character range z-a\n")
+
+
+def test_a_pattern_that_breaks_the_regex_compiler_is_not_a_traceback(tmp_path: Path) -> None:
+    result = run("pack", str(tmp_path), "--include", "[z-a]")
+    # Exit 2 once the library turns the regex error into a ValueError, 1 (an
+    # internal error) before: either way one line, and no traceback.
+    assert result.returncode in (1, 2)
+    assert result.stderr.count(b"\n") == 1
+    assert b"Traceback" not in result.stderr

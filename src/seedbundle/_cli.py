@@ -22,6 +22,7 @@ from ._errors import BundleDecodeError, BundleError, PackWarning, UnpackError
 from ._model import Entry
 from ._names import check_names
 from ._pack import file_identity, iter_tree
+from ._select import select_files
 from ._stream import open as open_bundle
 from ._syntax import encode_name
 from ._unpack import reader_source, unpack_entries
@@ -98,6 +99,7 @@ def _run(argv: Sequence[str] | None) -> int:
     args = argparse.Namespace()  # for the handlers below, should parse_args itself fail
     try:
         args = parser.parse_args(argv)
+        _check_patterns(args)
         run: Callable[[argparse.Namespace], int] = args.run
         return run(args)
     except SystemExit as exit_:  # argparse: --help, --version or a usage error
@@ -339,6 +341,26 @@ def _add_fmt(commands: Any) -> None:
     _add_output(command)
     command.add_argument("--sha256", action="store_true", help="add a checksum to every entry")
     _add_reading(command)
+
+
+def _check_patterns(args: argparse.Namespace) -> None:
+    """Make a pattern that does not compile a usage error that names it, before any work starts."""
+    for pattern in getattr(args, "include", ()):
+        _check_pattern("--include", pattern, include=[pattern])
+    for pattern in getattr(args, "exclude", ()):
+        _check_pattern("--exclude", pattern, exclude=[pattern])
+
+
+def _check_pattern(
+    option: str, pattern: str, *, include: Sequence[str] = (), exclude: Sequence[str] = ()
+) -> None:
+    try:
+        # select_files compiles its patterns when called; only its walk waits for iteration.
+        select_files(os.curdir, include=include, exclude=exclude)
+    except ValueError as error:
+        reason = str(error)
+        where = option if repr(pattern) in reason else f"{option} {pattern!r}"
+        raise _UsageError(f"{where}: {reason}") from None
 
 
 # -- input and output ----------------------------------------------------
