@@ -6,8 +6,11 @@ import io
 import json
 import os
 import shlex
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -647,3 +650,63 @@ def test_a_pattern_that_breaks_the_regex_compiler_is_not_a_traceback(tmp_path: P
     assert result.returncode in (1, 2)
     assert result.stderr.count(b"\n") == 1
     assert b"Traceback" not in result.stderr
+
+
+@posix_only
+@pytest.mark.parametrize(("name", "status"), [("SIGTERM", 143), ("SIGHUP", 129)])
+def test_a_stop_signal_ends_the_command_with_128_plus_its_number_and_the_handler_is_put_back(
+    name: str, status: int, sample: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    number = getattr(signal, name)
+
+    def killed(args: object) -> int:
+        os.kill(os.getpid(), number)
+        time.sleep(10)  # the signal arrives first
+        return 0
+
+    def unexpected(signum: int, frame: object) -> None:
+        pytest.fail(f"main() did not handle {name}")
+
+    monkeypatch.setattr(_cli, "_list", killed)
+    original = signal.signal(number, unexpected)
+    try:
+        assert main(["list", str(sample)]) == status
+        assert signal.getsignal(number) is unexpected
+    finally:
+        signal.signal(number, original)
+    assert capsys.readouterr().err == f"seedbundle: error: stopped by {name}\n"
+
+
+@posix_only
+def test_sigterm_during_pack_removes_the_temporary_file(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    for attempt in range(1, 4):
+        tree = tmp_path / f"tree{attempt}"
+        tree.mkdir()
+        for number in range(5000 * attempt):
+            (tree / f"{number:06}.txt").write_bytes(b"some text\n" * 50)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "seedbundle", "pack", str(tree), "-o", str(out / "tree.bundle")],
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 30
+        while not list(out.glob(".seedbundle-*")) and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.002)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+        if process.returncode == 0:  # done before the signal: try a bigger tree
+            (out / "tree.bundle").unlink()
+            continue
+        assert (process.returncode, err) == (143, b"seedbundle: error: stopped by SIGTERM\n")
+        assert list(out.iterdir()) == []
+        return
+    pytest.fail("pack always finished before SIGTERM arrived")
+
+
+def test_main_runs_outside_the_main_thread_too(capsys: pytest.CaptureFixture[str]) -> None:
+    statuses: list[int] = []
+    thread = threading.Thread(target=lambda: statuses.append(main(["--version"])))
+    thread.start()
+    thread.join()
+    assert statuses == [0]

@@ -8,7 +8,10 @@ import difflib
 import io
 import json
 import os
+import signal
 import sys
+import threading
+import types
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -57,6 +60,44 @@ class _UsageError(Exception):
     """A problem with how the command was called, to report in one line, with exit status 2."""
 
 
+class _Terminated(BaseException):
+    """Raised in the main thread when SIGTERM or SIGHUP arrives.
+
+    Like KeyboardInterrupt it is no Exception, so no ``except Exception``
+    stops it, and every ``finally`` and ``except BaseException`` on the way
+    out runs: the library removes its temporary and staged files.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into :class:`_Terminated`, then put the old handlers back."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers, and only it runs them
+        return
+    previous = {signum: signal.signal(signum, _terminate) for signum in _STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            # None: a handler that was not set from Python, which cannot be put back.
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+
+
+def _terminate(signum: int, frame: types.FrameType | None) -> None:
+    # A second signal must not cut short the cleanups that the first one starts.
+    for other in _STOP_SIGNALS:
+        signal.signal(other, signal.SIG_IGN)
+    raise _Terminated(signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit status.
 
@@ -69,9 +110,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: The arguments, without the program name; ``sys.argv[1:]``
             when None.
 
+    SIGTERM and SIGHUP raise an exception in the main thread for as long as
+    it runs, as Ctrl-C does, so that the library's cleanups run.
+
     Returns:
         0 on success, 1 for invalid data or a refused or failed operation,
-        2 for a usage error.
+        2 for a usage error, 128 + N when signal N stopped it (130 for
+        Ctrl-C, 143 for SIGTERM), 141 when the reader of stdout went away.
 
     Examples:
         >>> from seedbundle._cli import main
@@ -81,17 +126,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Added in version 1.0.0.
     """
-    try:
-        with _standard_streams():
-            return _run(argv)
-    except KeyboardInterrupt:
-        _error("interrupted")
-        return 130
-    except Exception as error:
-        if os.environ.get(TRACEBACK_VARIABLE, "") not in ("", "0"):
-            raise
-        _internal_error(error)
-        return 1
+    with _standard_streams():
+        try:
+            with _stop_on_signals():
+                return _run(argv)
+        except KeyboardInterrupt:
+            _error("interrupted")
+            return 130
+        except _Terminated as stop:
+            _error(f"stopped by {signal.Signals(stop.signum).name}")
+            return 128 + stop.signum
+        except Exception as error:
+            if os.environ.get(TRACEBACK_VARIABLE, "") not in ("", "0"):
+                raise
+            _internal_error(error)
+            return 1
 
 
 def _run(argv: Sequence[str] | None) -> int:
