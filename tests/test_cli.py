@@ -378,7 +378,6 @@ def test_fmt_of_a_canonical_bundle_is_the_identity(
 @pytest.mark.parametrize(
     "argv",
     [
-        [],
         ["frobnicate"],
         ["list"],
         ["pack", ".", "--bogus"],
@@ -392,6 +391,14 @@ def test_usage_errors_exit_with_2(argv: list[str], capsys: pytest.CaptureFixture
     err = capsys.readouterr().err
     assert "usage: seedbundle" in err
     assert "Traceback" not in err
+
+
+def test_a_bare_command_prints_the_full_help_and_exits_with_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert main(["--help"]) == 0
+    assert out == capsys.readouterr().out
 
 
 def test_help_shows_examples(capsys: pytest.CaptureFixture[str]) -> None:

@@ -148,6 +148,11 @@ def _run(argv: Sequence[str] | None) -> int:
     args = argparse.Namespace()  # for the handlers below, should parse_args itself fail
     try:
         args = parser.parse_args(argv)
+        if not hasattr(args, "run"):
+            # A bare `seedbundle` is a question, not a typo: answer it in full.
+            # The status stays 2, so that `seedbundle $EMPTY` fails in a script.
+            parser.print_help()
+            return 2
         _check_patterns(args)
         run: Callable[[argparse.Namespace], int] = args.run
         return run(args)
@@ -184,7 +189,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"{PROGRAM} {version(PROGRAM)}")
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_pack(commands)
     _add_unpack(commands)
     _add_list(commands)
