@@ -342,6 +342,36 @@ def test_check_json(sample: Path, tmp_path: Path, capsys: pytest.CaptureFixture[
     assert result["error"]["line"] == 2
 
 
+def test_check_json_holds_the_error_and_stderr_stays_empty(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.bundle"
+    bad.write_bytes(b"<<<FILE a>>>\nx\n<<<END 2>>>\n")
+    assert main(["check", str(bad), "--json"]) == 1
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert json.loads(out)["error"] == {
+        "message": "the END marker counts 2 entries but the bundle holds 1: entries were lost or added",
+        "line": 3,
+        "column": 8,
+        "pos": 22,
+    }
+    evil = tmp_path / "evil.bundle"
+    evil.write_bytes(b"<<<FILE ../x>>>\n<<<END 1>>>\n")
+    assert main(["check", str(evil), "--json"]) == 1
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert json.loads(out) == {
+        "file": str(evil),
+        "valid": False,
+        "error": {
+            "message": "unsafe entry name '../x': it has a '..' segment, which would climb out of the"
+            " target directory",
+            "entry": "../x",
+        },
+    }
+
+
 # -- fmt -----------------------------------------------------------------
 
 

@@ -707,31 +707,38 @@ def _cat(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    count = 0
-    names: list[str] = []
     try:
-        with _input(args.bundle) as file, open_bundle(file, "r", strict=args.strict) as reader:
-            for entry in reader:
-                count += 1
-                names.append(entry.name)
-        if not args.format_only:
-            check_names(names, allow_case_conflicts=args.allow_case_conflicts)
+        count = _check_bundle(args)
     except BundleDecodeError as error:
-        if args.json:
-            _print_check_json(args, {"line": error.lineno, "column": error.colno, "message": _message(error)})
-        raise
+        if not args.json:
+            raise
+        place = {"line": error.lineno, "column": error.colno, "pos": error.pos}
+        _print_check_json(args, {"message": _message(error), **place})
+        return 1
     except UnpackError as error:
-        if args.json:
-            _print_check_json(args, {"entry": error.name, "message": error.msg})
-        raise _Failure(f"{_label(args.bundle)}: {error.msg}") from None
+        if not args.json:
+            raise _Failure(f"{_label(args.bundle)}: {error.msg}") from None
+        _print_check_json(args, {"message": error.msg, "entry": error.name})
+        return 1
     if args.json:
         _print_check_json(args, None, count)
     return 0
 
 
+def _check_bundle(args: argparse.Namespace) -> int:
+    """Read the whole bundle and check its names; return how many entries it holds."""
+    names: list[str] = []
+    with _input(args.bundle) as file, open_bundle(file, "r", strict=args.strict) as reader:
+        names.extend(entry.name for entry in reader)
+    if not args.format_only:
+        check_names(names, allow_case_conflicts=args.allow_case_conflicts)
+    return len(names)
+
+
 def _print_check_json(
     args: argparse.Namespace, error: dict[str, Any] | None, entries: int | None = None
 ) -> None:
+    """The one JSON object of ``check --json``; the error, if any, is in it, not on stderr."""
     result: dict[str, Any] = {"file": _label(args.bundle), "valid": error is None}
     if error is None:
         result["entries"] = entries
