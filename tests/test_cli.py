@@ -234,6 +234,35 @@ def test_list_json(sample: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert [row["encoding"] for row in rows] == ["text", "text", "base64", "text"]
 
 
+def test_list_counts_the_lines_that_dumps_writes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bundle = seedbundle.Bundle(
+        [
+            seedbundle.Entry("text.txt", "one\ntwo\n"),
+            seedbundle.Entry("noeol.txt", "one\ntwo"),
+            seedbundle.Entry("empty.txt", ""),
+            seedbundle.Entry("blob.bin", bytes(range(256)) * 3),
+            seedbundle.Entry("tiny.bin", b"\x00"),
+            seedbundle.Entry("escaped.txt", "<<<FILE x>>>\n\\<<<END 1>>>\n<<<"),
+            seedbundle.Entry("crlf.txt", "a\r\nb\r\n"),
+        ]
+    )
+    text = seedbundle.dumps(bundle)
+    real: dict[str, int] = {}
+    name = ""
+    for line in text.splitlines():
+        if line.startswith(("<<<FILE ", "<<<END ")):
+            name = line.removeprefix("<<<FILE ").partition(" ")[0].removesuffix(">>>")
+            real[name] = 0
+        else:
+            real[name] += 1
+    del real["<<<END"]
+    path = tmp_path / "lines.bundle"
+    path.write_text(text, encoding="utf-8", newline="")
+    assert main(["list", str(path), "--json"]) == 0
+    assert {row["name"]: row["lines"] for row in json.loads(capsys.readouterr().out)} == real
+    assert real["blob.bin"] == 14
+
+
 def test_list_quotes_names_that_would_confuse_a_terminal(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -21,6 +21,7 @@ from typing import IO, Any, NoReturn
 from tqdm import tqdm
 
 from ._atomic import atomic_output
+from ._encoder import encode_entry
 from ._errors import BundleDecodeError, BundleError, PackWarning, UnpackError
 from ._model import Entry
 from ._names import check_names
@@ -649,26 +650,17 @@ def _unpack(args: argparse.Namespace) -> int:
 
 
 def _lines_in_bundle(entry: Entry) -> int:
-    """How many content lines the entry takes in the bundle."""
-    data = entry.data
-    if not entry.is_text:
-        return -(-4 * -(-len(data) // 3) // 76)
-    return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+    """How many content lines the entry takes in the bundle, counted in what the writer writes."""
+    _marker_line, *content = encode_entry(entry)
+    return sum(piece.count(b"\n") for piece in content)
 
 
 def _list(args: argparse.Namespace) -> int:
+    detailed = args.long or args.json
     rows: list[dict[str, Any]] = []
     with _input(args.bundle) as file, open_bundle(file, "r", strict=args.strict) as reader:
         for entry in reader:
-            rows.append(
-                {
-                    "name": entry.name,
-                    "size": len(entry.data),
-                    "encoding": "text" if entry.is_text else "base64",
-                    "lines": _lines_in_bundle(entry),
-                    "executable": entry.executable,
-                }
-            )
+            rows.append(_describe(entry) if detailed else {"name": entry.name})
     if args.json:
         _print(json.dumps(rows, indent=2))
     elif args.long:
@@ -683,6 +675,16 @@ def _list(args: argparse.Namespace) -> int:
         for row in rows:
             _print(encode_name(row["name"]))
     return 0
+
+
+def _describe(entry: Entry) -> dict[str, Any]:
+    return {
+        "name": entry.name,
+        "size": len(entry.data),
+        "encoding": "text" if entry.is_text else "base64",
+        "lines": _lines_in_bundle(entry),
+        "executable": entry.executable,
+    }
 
 
 def _cat(args: argparse.Namespace) -> int:
