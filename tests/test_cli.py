@@ -86,6 +86,24 @@ def test_pack_options_reach_the_bundle(tmp_path: Path) -> None:
     assert seedbundle.loads(out.read_bytes()).names == ("a.py", "b.log")
 
 
+def test_the_include_example_in_the_help_takes_only_the_top_src(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("src/a.py", "src/debug.log", "lib/src/b.py", "top.py"):
+        (tmp_path / "tree" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "tree" / name).write_bytes(b"x\n")
+    assert main(["--help"]) == 0
+    example = next(line for line in capsys.readouterr().out.splitlines() if "--include" in line)
+    words = shlex.split(example)
+    argv = words[1 : words.index(">")]
+    argv[argv.index(".")] = str(tmp_path / "tree")
+    out = tmp_path / "src.bundle"
+    assert main([*argv, "-o", str(out)]) == 0
+    assert seedbundle.loads(out.read_bytes()).names == ("src/a.py",)
+    assert main(["pack", "--help"]) == 0
+    assert "'/src/' only the one at the top of DIR" in " ".join(capsys.readouterr().out.split())
+
+
 @posix_only
 def test_pack_reports_skipped_paths_on_stderr(
     tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]

@@ -40,7 +40,7 @@ TRACEBACK_VARIABLE = "SEEDBUNDLE_TRACEBACK"
 _EPILOG = """\
 examples:
   seedbundle pack my-project -o my-project.bundle
-  seedbundle pack . --exclude '*.log' --include 'src/' > src.bundle
+  seedbundle pack . --exclude '*.log' --include '/src/' > src.bundle
   seedbundle list my-project.bundle --long
   seedbundle cat my-project.bundle src/main.py
   seedbundle check answer.bundle --lenient
@@ -263,14 +263,15 @@ def _add_pack(commands: Any) -> None:
         metavar="PATTERN",
         action="append",
         default=[],
-        help="pack only files matching PATTERN (.gitignore syntax; repeatable)",
+        help="pack only files matching PATTERN, by .gitignore rules: 'src/' matches a src"
+        " directory at any depth, '/src/' only the one at the top of DIR (repeatable)",
     )
     command.add_argument(
         "--exclude",
         metavar="PATTERN",
         action="append",
         default=[],
-        help="leave out paths matching PATTERN (.gitignore syntax; repeatable)",
+        help="leave out paths matching PATTERN, by .gitignore rules as for --include (repeatable)",
     )
     command.add_argument(
         "--no-ignore",
