@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -794,3 +795,43 @@ def test_main_runs_outside_the_main_thread_too(capsys: pytest.CaptureFixture[str
     thread.start()
     thread.join()
     assert statuses == [0]
+
+
+KEYWORD_HINT = re.compile(r"\b[a-z_]+=(True|False|'[a-z]+')")
+
+
+@pytest.mark.parametrize(
+    ("command", "data", "option"),
+    [
+        (["check"], b"\xef\xbb\xbf<<<FILE a>>>\n<<<END 1>>>\n", "--lenient"),
+        (["check"], b"<<<FILE a>>>\nA\n", "--lenient"),
+        (["check", "--json"], b"<<<FILE a>>>\nA\n", "--lenient"),
+        (["check"], b"<<<FILE A>>>\n<<<FILE a>>>\n<<<END 2>>>\n", "pass --allow-case-conflicts to unpack"),
+        (["check", "--json"], b"<<<FILE A>>>\n<<<FILE a>>>\n<<<END 2>>>\n", "--allow-case-conflicts"),
+        (["unpack", "-n"], b"<<<FILE A>>>\n<<<FILE a>>>\n<<<END 2>>>\n", "--allow-case-conflicts"),
+    ],
+    ids=["bom", "no-end", "no-end-json", "case", "case-json", "unpack-case"],
+)
+def test_hints_name_options_not_keywords(
+    command: list[str], data: bytes, option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "hint.bundle"
+    path.write_bytes(data)
+    assert main([*command, str(path)]) == 1
+    shown = "".join(capsys.readouterr())
+    assert option in shown
+    assert KEYWORD_HINT.search(shown) is None, shown
+
+
+@posix_only
+def test_the_symbolic_link_hint_names_options_not_keywords(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "link").symlink_to("elsewhere")
+    assert main(["pack", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.endswith(
+        "is a symbolic link, which a bundle cannot store (skip links with --skip-symlinks,"
+        " or pack what they point to with --follow-symlinks)\n"
+    )
+    assert KEYWORD_HINT.search(err) is None, err

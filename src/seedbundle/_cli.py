@@ -494,7 +494,7 @@ def _print(text: str) -> None:
 
 
 def _error(message: str) -> None:
-    sys.stderr.write(f"{PROGRAM}: error: {message}\n")
+    sys.stderr.write(f"{PROGRAM}: error: {_for_the_command_line(message)}\n")
 
 
 def _internal_error(error: Exception) -> None:
@@ -544,9 +544,24 @@ def _progress(description: str) -> tqdm[Any]:
 # -- error display -------------------------------------------------------
 
 
+# The library's hints name its keyword arguments, sometimes beside the option;
+# on the command line only the option means anything.
+_OPTION_HINTS = (
+    ("strict=False", "--lenient"),
+    ("allow_case_conflicts=True, or --allow-case-conflicts,", "--allow-case-conflicts"),
+    ("symlinks='skip' / --skip-symlinks", "--skip-symlinks"),
+    ("symlinks='follow' / --follow-symlinks", "--follow-symlinks"),
+)
+
+
+def _for_the_command_line(message: str) -> str:
+    for keyword, option in _OPTION_HINTS:
+        message = message.replace(keyword, option)
+    return message
+
+
 def _message(error: BundleDecodeError) -> str:
-    # The library's hints name its keyword; on the command line it is an option.
-    return error.msg.replace("strict=False", "--lenient")
+    return _for_the_command_line(error.msg)
 
 
 def _show_decode_error(label: str, error: BundleDecodeError) -> None:
@@ -721,7 +736,7 @@ def _check(args: argparse.Namespace) -> int:
     except UnpackError as error:
         if not args.json:
             raise _Failure(f"{_label(args.bundle)}: {error.msg}") from None
-        _print_check_json(args, {"message": error.msg, "entry": error.name})
+        _print_check_json(args, {"message": _for_the_command_line(error.msg), "entry": error.name})
         return 1
     if args.json:
         _print_check_json(args, None, count)
