@@ -48,7 +48,8 @@ examples:
   seedbundle unpack my-project.bundle -C restored --dry-run
   curl -s https://example.org/x.bundle | seedbundle unpack - -C x
 
-exit status: 0 success, 1 invalid bundle or refused or failed operation, 2 usage error.
+exit status: 0 success, 1 invalid bundle or refused or failed operation, 2 usage error,
+  128+N stopped by signal N (130 Ctrl-C, 141 output pipe closed early, 143 SIGTERM).
 Run 'seedbundle COMMAND --help' for the options of one command.
 """
 
@@ -74,45 +75,19 @@ class _Terminated(BaseException):
         self.signum = signum
 
 
-_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
-
-
-@contextlib.contextmanager
-def _stop_on_signals() -> Iterator[None]:
-    """Turn SIGTERM and SIGHUP into :class:`_Terminated`, then put the old handlers back."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # only the main thread may set handlers, and only it runs them
-        return
-    previous = {signum: signal.signal(signum, _terminate) for signum in _STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            # None: a handler that was not set from Python, which cannot be put back.
-            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
-
-
-def _terminate(signum: int, frame: types.FrameType | None) -> None:
-    # A second signal must not cut short the cleanups that the first one starts.
-    for other in _STOP_SIGNALS:
-        signal.signal(other, signal.SIG_IGN)
-    raise _Terminated(signum)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit status.
 
     It prints no traceback, whatever the input: an unexpected exception is
     reported in one line as an internal error, unless the environment
     variable ``SEEDBUNDLE_TRACEBACK`` is set to anything but ``0``, which
-    makes it propagate.
+    makes it propagate. SIGTERM and SIGHUP raise an exception in the main
+    thread for as long as it runs, as Ctrl-C does, so that the library's
+    cleanups run.
 
     Args:
         argv: The arguments, without the program name; ``sys.argv[1:]``
             when None.
-
-    SIGTERM and SIGHUP raise an exception in the main thread for as long as
-    it runs, as Ctrl-C does, so that the library's cleanups run.
 
     Returns:
         0 on success, 1 for invalid data or a refused or failed operation,
@@ -164,7 +139,9 @@ def _run(argv: Sequence[str] | None) -> int:
         return 2
     except BundleDecodeError as error:
         _show_decode_error(_label(getattr(args, "bundle", STDIO)), error)
-    except (BundleError, _Failure) as error:
+    except BundleError as error:
+        _error(_for_the_command_line(str(error)))
+    except _Failure as error:
         _error(str(error))
     except BrokenPipeError:
         _silence_stdout()
@@ -172,6 +149,31 @@ def _run(argv: Sequence[str] | None) -> int:
     except OSError as error:
         _error(_describe_os_error(error))
     return 1
+
+
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into :class:`_Terminated`, then put the old handlers back."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers, and only it runs them
+        return
+    previous = {signum: signal.signal(signum, _terminate) for signum in _STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            # None: a handler that was not set from Python, which cannot be put back.
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+
+
+def _terminate(signum: int, frame: types.FrameType | None) -> None:
+    # A second signal must not cut short the cleanups that the first one starts.
+    for other in _STOP_SIGNALS:
+        signal.signal(other, signal.SIG_IGN)
+    raise _Terminated(signum)
 
 
 # -- the parser ----------------------------------------------------------
@@ -494,7 +496,7 @@ def _print(text: str) -> None:
 
 
 def _error(message: str) -> None:
-    sys.stderr.write(f"{PROGRAM}: error: {_for_the_command_line(message)}\n")
+    sys.stderr.write(f"{PROGRAM}: error: {message}\n")
 
 
 def _internal_error(error: Exception) -> None:
@@ -735,7 +737,7 @@ def _check(args: argparse.Namespace) -> int:
         return 1
     except UnpackError as error:
         if not args.json:
-            raise _Failure(f"{_label(args.bundle)}: {error.msg}") from None
+            raise _Failure(f"{_label(args.bundle)}: {_for_the_command_line(error.msg)}") from None
         _print_check_json(args, {"message": _for_the_command_line(error.msg), "entry": error.name})
         return 1
     if args.json:
