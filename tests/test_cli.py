@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
+import re
+import shlex
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -80,6 +86,24 @@ def test_pack_options_reach_the_bundle(tmp_path: Path) -> None:
     argv = ["pack", str(tree), "-o", str(out), "--no-ignore", "--include", "*.log", "--include", "a*"]
     assert main(argv) == 0
     assert seedbundle.loads(out.read_bytes()).names == ("a.py", "b.log")
+
+
+def test_the_include_example_in_the_help_takes_only_the_top_src(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("src/a.py", "src/debug.log", "lib/src/b.py", "top.py"):
+        (tmp_path / "tree" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "tree" / name).write_bytes(b"x\n")
+    assert main(["--help"]) == 0
+    example = next(line for line in capsys.readouterr().out.splitlines() if "--include" in line)
+    words = shlex.split(example)
+    argv = words[1 : words.index(">")]
+    argv[argv.index(".")] = str(tmp_path / "tree")
+    out = tmp_path / "src.bundle"
+    assert main([*argv, "-o", str(out)]) == 0
+    assert seedbundle.loads(out.read_bytes()).names == ("src/a.py",)
+    assert main(["pack", "--help"]) == 0
+    assert "'/src/' only the one at the top of DIR" in " ".join(capsys.readouterr().out.split())
 
 
 @posix_only
@@ -230,6 +254,35 @@ def test_list_json(sample: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert [row["encoding"] for row in rows] == ["text", "text", "base64", "text"]
 
 
+def test_list_counts_the_lines_that_dumps_writes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bundle = seedbundle.Bundle(
+        [
+            seedbundle.Entry("text.txt", "one\ntwo\n"),
+            seedbundle.Entry("noeol.txt", "one\ntwo"),
+            seedbundle.Entry("empty.txt", ""),
+            seedbundle.Entry("blob.bin", bytes(range(256)) * 3),
+            seedbundle.Entry("tiny.bin", b"\x00"),
+            seedbundle.Entry("escaped.txt", "<<<FILE x>>>\n\\<<<END 1>>>\n<<<"),
+            seedbundle.Entry("crlf.txt", "a\r\nb\r\n"),
+        ]
+    )
+    text = seedbundle.dumps(bundle)
+    real: dict[str, int] = {}
+    name = ""
+    for line in text.splitlines():
+        if line.startswith(("<<<FILE ", "<<<END ")):
+            name = line.removeprefix("<<<FILE ").partition(" ")[0].removesuffix(">>>")
+            real[name] = 0
+        else:
+            real[name] += 1
+    del real["<<<END"]
+    path = tmp_path / "lines.bundle"
+    path.write_text(text, encoding="utf-8", newline="")
+    assert main(["list", str(path), "--json"]) == 0
+    assert {row["name"]: row["lines"] for row in json.loads(capsys.readouterr().out)} == real
+    assert real["blob.bin"] == 14
+
+
 def test_list_quotes_names_that_would_confuse_a_terminal(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -338,6 +391,36 @@ def test_check_json(sample: Path, tmp_path: Path, capsys: pytest.CaptureFixture[
     assert result["error"]["line"] == 2
 
 
+def test_check_json_holds_the_error_and_stderr_stays_empty(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.bundle"
+    bad.write_bytes(b"<<<FILE a>>>\nx\n<<<END 2>>>\n")
+    assert main(["check", str(bad), "--json"]) == 1
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert json.loads(out)["error"] == {
+        "message": "the END marker counts 2 entries but the bundle holds 1: entries were lost or added",
+        "line": 3,
+        "column": 8,
+        "pos": 22,
+    }
+    evil = tmp_path / "evil.bundle"
+    evil.write_bytes(b"<<<FILE ../x>>>\n<<<END 1>>>\n")
+    assert main(["check", str(evil), "--json"]) == 1
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert json.loads(out) == {
+        "file": str(evil),
+        "valid": False,
+        "error": {
+            "message": "unsafe entry name '../x': it has a '..' segment, which would climb out of the"
+            " target directory",
+            "entry": "../x",
+        },
+    }
+
+
 # -- fmt -----------------------------------------------------------------
 
 
@@ -374,7 +457,6 @@ def test_fmt_of_a_canonical_bundle_is_the_identity(
 @pytest.mark.parametrize(
     "argv",
     [
-        [],
         ["frobnicate"],
         ["list"],
         ["pack", ".", "--bogus"],
@@ -388,6 +470,14 @@ def test_usage_errors_exit_with_2(argv: list[str], capsys: pytest.CaptureFixture
     err = capsys.readouterr().err
     assert "usage: seedbundle" in err
     assert "Traceback" not in err
+
+
+def test_a_bare_command_prints_the_full_help_and_exits_with_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert main(["--help"]) == 0
+    assert out == capsys.readouterr().out
 
 
 def test_help_shows_examples(capsys: pytest.CaptureFixture[str]) -> None:
@@ -515,3 +605,242 @@ def test_errors_name_the_lenient_option_not_the_keyword(
     assert "--lenient" in err
     assert "strict=False" not in err
     assert main(["check", "--lenient", str(crlf)]) == 0
+
+
+# -- no traceback, whatever happens --------------------------------------
+
+
+def test_an_unexpected_exception_is_one_line_not_a_traceback(
+    sample: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(args: object) -> int:
+        raise RuntimeError("something\nbroke")
+
+    monkeypatch.setattr(_cli, "_list", broken)
+    monkeypatch.delenv("SEEDBUNDLE_TRACEBACK", raising=False)
+    assert main(["list", str(sample)]) == 1
+    assert capsys.readouterr().err == (
+        "seedbundle: internal error: RuntimeError: something broke (please report this)\n"
+    )
+    monkeypatch.setenv("SEEDBUNDLE_TRACEBACK", "0")
+    assert main(["list", str(sample)]) == 1
+    monkeypatch.setenv("SEEDBUNDLE_TRACEBACK", "1")
+    with pytest.raises(RuntimeError, match="broke"):
+        main(["list", str(sample)])
+
+
+def test_ctrl_c_exits_with_130(
+    sample: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(args: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_cli, "_list", interrupted)
+    assert main(["list", str(sample)]) == 130
+    assert capsys.readouterr().err == "seedbundle: error: interrupted\n"
+
+
+def shell(command: str, **paths: Path) -> subprocess.CompletedProcess[bytes]:
+    """Run ``seedbundle COMMAND`` through /bin/sh, for its redirections; paths are quoted."""
+    quoted = {name: shlex.quote(str(path)) for name, path in paths.items()}
+    return subprocess.run(
+        f"{shlex.quote(sys.executable)} -m seedbundle {command.format(**quoted)}",
+        shell=True,
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+
+
+@posix_only
+@pytest.mark.parametrize(
+    ("command", "stream"),
+    [
+        ("check - <&-", "input"),
+        ("unpack - -C {tmp} <&-", "input"),
+        ("list {bundle} >&-", "output"),
+        ("cat {bundle} README.md >&-", "output"),
+        ("pack {tmp} >&-", "output"),
+        ("--version >&-", "output"),
+    ],
+)
+def test_a_closed_standard_stream_is_a_usage_error(
+    command: str, stream: str, sample: Path, tmp_path: Path
+) -> None:
+    result = shell(command, bundle=sample, tmp=tmp_path)
+    assert (result.returncode, result.stderr) == (
+        2,
+        f"seedbundle: error: standard {stream} is closed\n".encode(),
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sample.bundle"]
+
+
+@posix_only
+def test_a_closed_stream_that_the_command_does_not_use_is_no_problem(sample: Path, tmp_path: Path) -> None:
+    assert shell("pack {tmp} -o {out} >&-", tmp=tmp_path, out=tmp_path / "out.bundle").returncode == 0
+    assert seedbundle.loads((tmp_path / "out.bundle").read_bytes()).names == ("sample.bundle",)
+    assert shell("list {bundle} <&-", bundle=sample).stdout.count(b"\n") == 4
+    assert shell("check {bundle} 2>&-", bundle=sample).returncode == 0
+    # With standard error closed the message is lost, but the status still tells.
+    assert shell("check {missing} 2>&-", missing=tmp_path / "missing").returncode == 1
+
+
+@posix_only
+def test_a_reader_that_stops_early_ends_the_command_quietly_with_141(tmp_path: Path) -> None:
+    path = tmp_path / "many.bundle"
+    # Far more than a pipe buffer holds, so that the listing meets the closed pipe.
+    entries = [seedbundle.Entry(f"dir/file-{number:06}.txt", "") for number in range(20_000)]
+    path.write_text(seedbundle.dumps(seedbundle.Bundle(entries)), encoding="utf-8")
+    with subprocess.Popen(
+        [sys.executable, "-m", "seedbundle", "list", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        assert process.stdout.readline() == b"dir/file-000000.txt\n"
+        process.stdout.close()
+        assert process.wait(timeout=60) == 141
+        assert process.stderr.read() == b""
+
+
+def test_a_bad_pattern_is_a_usage_error_that_names_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a.txt").write_bytes(b"A\n")
+    out = tmp_path / "out.bundle"
+    assert main(["pack", str(tmp_path), "-o", str(out), "--include", "*.txt", "--exclude", "!"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("seedbundle: error: --exclude")
+    assert "'!'" in err
+    assert err.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_any_value_error_from_compiling_a_pattern_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def refuse(directory: str, *, include: list[str], exclude: list[str]) -> None:
+        if "[z-a]" in include:
+            raise ValueError("bad character range z-a")
+
+    monkeypatch.setattr(_cli, "select_files", refuse)
+    assert main(["pack", str(tmp_path), "--include", "*.py", "--include", "[z-a]"]) == 2
+    assert capsys.readouterr() == ("", "seedbundle: error: --include '[z-a]': bad character range z-a\n")
+
+
+def test_a_pattern_that_breaks_the_regex_compiler_is_not_a_traceback(tmp_path: Path) -> None:
+    result = run("pack", str(tmp_path), "--include", "[z-a]")
+    # Exit 2 once the library turns the regex error into a ValueError, 1 (an
+    # internal error) before: either way one line, and no traceback.
+    assert result.returncode in (1, 2)
+    assert result.stderr.count(b"\n") == 1
+    assert b"Traceback" not in result.stderr
+
+
+@posix_only
+@pytest.mark.parametrize(("name", "status"), [("SIGTERM", 143), ("SIGHUP", 129)])
+def test_a_stop_signal_ends_the_command_with_128_plus_its_number_and_the_handler_is_put_back(
+    name: str, status: int, sample: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    number = getattr(signal, name)
+
+    def killed(args: object) -> int:
+        os.kill(os.getpid(), number)
+        time.sleep(10)  # the signal arrives first
+        return 0
+
+    def unexpected(signum: int, frame: object) -> None:
+        pytest.fail(f"main() did not handle {name}")
+
+    monkeypatch.setattr(_cli, "_list", killed)
+    original = signal.signal(number, unexpected)
+    try:
+        assert main(["list", str(sample)]) == status
+        assert signal.getsignal(number) is unexpected
+    finally:
+        signal.signal(number, original)
+    assert capsys.readouterr().err == f"seedbundle: error: stopped by {name}\n"
+
+
+def _written_to(directory: Path) -> bool:
+    with contextlib.suppress(FileNotFoundError):
+        return any(path.stat().st_size > 0 for path in directory.glob(".seedbundle-*"))
+    return False
+
+
+@posix_only
+def test_sigterm_during_pack_removes_the_temporary_file(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    for attempt in range(1, 4):
+        tree = tmp_path / f"tree{attempt}"
+        tree.mkdir()
+        for number in range(5000 * attempt):
+            (tree / f"{number:06}.txt").write_bytes(b"some text\n" * 50)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "seedbundle", "pack", str(tree), "-o", str(out / "tree.bundle")],
+            stderr=subprocess.PIPE,
+        )
+        # Wait until the bundle is being written: a signal at the moment the
+        # temporary file appears would test how that file is made instead.
+        deadline = time.monotonic() + 30
+        while not _written_to(out) and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.002)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+        assert list(out.glob(".seedbundle-*")) == [], (process.returncode, err)
+        if (out / "tree.bundle").exists():  # the bundle was done before the signal: try a bigger tree
+            (out / "tree.bundle").unlink()
+            continue
+        assert (process.returncode, err) == (143, b"seedbundle: error: stopped by SIGTERM\n")
+        return
+    pytest.fail("pack always finished before SIGTERM arrived")
+
+
+def test_main_runs_outside_the_main_thread_too(capsys: pytest.CaptureFixture[str]) -> None:
+    statuses: list[int] = []
+    thread = threading.Thread(target=lambda: statuses.append(main(["--version"])))
+    thread.start()
+    thread.join()
+    assert statuses == [0]
+
+
+KEYWORD_HINT = re.compile(r"\b[a-z_]+=(True|False|'[a-z]+')")
+
+
+@pytest.mark.parametrize(
+    ("command", "data", "option"),
+    [
+        (["check"], b"\xef\xbb\xbf<<<FILE a>>>\n<<<END 1>>>\n", "--lenient"),
+        (["check"], b"<<<FILE a>>>\nA\n", "--lenient"),
+        (["check", "--json"], b"<<<FILE a>>>\nA\n", "--lenient"),
+        (["check"], b"<<<FILE A>>>\n<<<FILE a>>>\n<<<END 2>>>\n", "pass --allow-case-conflicts to unpack"),
+        (["check", "--json"], b"<<<FILE A>>>\n<<<FILE a>>>\n<<<END 2>>>\n", "--allow-case-conflicts"),
+        (["unpack", "-n"], b"<<<FILE A>>>\n<<<FILE a>>>\n<<<END 2>>>\n", "--allow-case-conflicts"),
+    ],
+    ids=["bom", "no-end", "no-end-json", "case", "case-json", "unpack-case"],
+)
+def test_hints_name_options_not_keywords(
+    command: list[str], data: bytes, option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "hint.bundle"
+    path.write_bytes(data)
+    assert main([*command, str(path)]) == 1
+    shown = "".join(capsys.readouterr())
+    assert option in shown
+    assert KEYWORD_HINT.search(shown) is None, shown
+
+
+@posix_only
+def test_the_symbolic_link_hint_names_options_not_keywords(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "link").symlink_to("elsewhere")
+    assert main(["pack", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.endswith(
+        "is a symbolic link, which a bundle cannot store (skip links with --skip-symlinks,"
+        " or pack what they point to with --follow-symlinks)\n"
+    )
+    assert KEYWORD_HINT.search(err) is None, err

@@ -5,22 +5,28 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import io
 import json
 import os
+import signal
 import sys
+import threading
+import types
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from importlib.metadata import version
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 from tqdm import tqdm
 
 from ._atomic import atomic_output
-from ._errors import BundleDecodeError, BundleError, PackError, PackWarning, UnpackError
+from ._encoder import encode_entry
+from ._errors import BundleDecodeError, BundleError, PackWarning, UnpackError
 from ._model import Entry
 from ._names import check_names
 from ._pack import file_identity, iter_tree
+from ._select import select_files
 from ._stream import open as open_bundle
 from ._syntax import encode_name
 from ._unpack import reader_source, unpack_entries
@@ -29,11 +35,12 @@ __all__ = ["main"]
 
 PROGRAM = "seedbundle"
 STDIO = "-"
+TRACEBACK_VARIABLE = "SEEDBUNDLE_TRACEBACK"
 
 _EPILOG = """\
 examples:
   seedbundle pack my-project -o my-project.bundle
-  seedbundle pack . --exclude '*.log' --include 'src/' > src.bundle
+  seedbundle pack . --exclude '*.log' --include '/src/' > src.bundle
   seedbundle list my-project.bundle --long
   seedbundle cat my-project.bundle src/main.py
   seedbundle check answer.bundle --lenient
@@ -41,7 +48,8 @@ examples:
   seedbundle unpack my-project.bundle -C restored --dry-run
   curl -s https://example.org/x.bundle | seedbundle unpack - -C x
 
-exit status: 0 success, 1 invalid bundle or refused or failed operation, 2 usage error.
+exit status: 0 success, 1 invalid bundle or refused or failed operation, 2 usage error,
+  128+N stopped by signal N (130 Ctrl-C, 141 output pipe closed early, 143 SIGTERM).
 Run 'seedbundle COMMAND --help' for the options of one command.
 """
 
@@ -50,8 +58,32 @@ class _Failure(Exception):
     """A problem to report in one line, with exit status 1."""
 
 
+class _UsageError(Exception):
+    """A problem with how the command was called, to report in one line, with exit status 2."""
+
+
+class _Terminated(BaseException):
+    """Raised in the main thread when SIGTERM or SIGHUP arrives.
+
+    Like KeyboardInterrupt it is no Exception, so no ``except Exception``
+    stops it, and every ``finally`` and ``except BaseException`` on the way
+    out runs: the library removes its temporary and staged files.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit status.
+
+    It prints no traceback, whatever the input: an unexpected exception is
+    reported in one line as an internal error, unless the environment
+    variable ``SEEDBUNDLE_TRACEBACK`` is set to anything but ``0``, which
+    makes it propagate. SIGTERM and SIGHUP raise an exception in the main
+    thread for as long as it runs, as Ctrl-C does, so that the library's
+    cleanups run.
 
     Args:
         argv: The arguments, without the program name; ``sys.argv[1:]``
@@ -59,7 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Returns:
         0 on success, 1 for invalid data or a refused or failed operation,
-        2 for a usage error.
+        2 for a usage error, 128 + N when signal N stopped it (130 for
+        Ctrl-C, 143 for SIGTERM), 141 when the reader of stdout went away.
 
     Examples:
         >>> from seedbundle._cli import main
@@ -69,28 +102,78 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Added in version 1.0.0.
     """
+    with _standard_streams():
+        try:
+            with _stop_on_signals():
+                return _run(argv)
+        except KeyboardInterrupt:
+            _error("interrupted")
+            return 130
+        except _Terminated as stop:
+            _error(f"stopped by {signal.Signals(stop.signum).name}")
+            return 128 + stop.signum
+        except Exception as error:
+            if os.environ.get(TRACEBACK_VARIABLE, "") not in ("", "0"):
+                raise
+            _internal_error(error)
+            return 1
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = _parser()
+    args = argparse.Namespace()  # for the handlers below, should parse_args itself fail
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exit_:
-        return exit_.code if isinstance(exit_.code, int) else 2
-    try:
+        if not hasattr(args, "run"):
+            # A bare `seedbundle` is a question, not a typo: answer it in full.
+            # The status stays 2, so that `seedbundle $EMPTY` fails in a script.
+            parser.print_help()
+            return 2
+        _check_patterns(args)
         run: Callable[[argparse.Namespace], int] = args.run
         return run(args)
+    except SystemExit as exit_:  # argparse: --help, --version or a usage error
+        return exit_.code if isinstance(exit_.code, int) else 2
+    except _UsageError as error:
+        _error(str(error))
+        return 2
     except BundleDecodeError as error:
         _show_decode_error(_label(getattr(args, "bundle", STDIO)), error)
-    except (PackError, UnpackError, _Failure) as error:
-        _error(str(error))
     except BundleError as error:
+        _error(_for_the_command_line(str(error)))
+    except _Failure as error:
         _error(str(error))
     except BrokenPipeError:
         _silence_stdout()
+        return _BROKEN_PIPE
     except OSError as error:
         _error(_describe_os_error(error))
-    except KeyboardInterrupt:
-        _error("interrupted")
-        return 130
     return 1
+
+
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into :class:`_Terminated`, then put the old handlers back."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers, and only it runs them
+        return
+    previous = {signum: signal.signal(signum, _terminate) for signum in _STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            # None: a handler that was not set from Python, which cannot be put back.
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+
+
+def _terminate(signum: int, frame: types.FrameType | None) -> None:
+    # A second signal must not cut short the cleanups that the first one starts.
+    for other in _STOP_SIGNALS:
+        signal.signal(other, signal.SIG_IGN)
+    raise _Terminated(signum)
 
 
 # -- the parser ----------------------------------------------------------
@@ -109,7 +192,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"{PROGRAM} {version(PROGRAM)}")
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_pack(commands)
     _add_unpack(commands)
     _add_list(commands)
@@ -182,14 +265,15 @@ def _add_pack(commands: Any) -> None:
         metavar="PATTERN",
         action="append",
         default=[],
-        help="pack only files matching PATTERN (.gitignore syntax; repeatable)",
+        help="pack only files matching PATTERN, by .gitignore rules: 'src/' matches a src"
+        " directory at any depth, '/src/' only the one at the top of DIR (repeatable)",
     )
     command.add_argument(
         "--exclude",
         metavar="PATTERN",
         action="append",
         default=[],
-        help="leave out paths matching PATTERN (.gitignore syntax; repeatable)",
+        help="leave out paths matching PATTERN, by .gitignore rules as for --include (repeatable)",
     )
     command.add_argument(
         "--no-ignore",
@@ -317,7 +401,67 @@ def _add_fmt(commands: Any) -> None:
     _add_reading(command)
 
 
+def _check_patterns(args: argparse.Namespace) -> None:
+    """Make a pattern that does not compile a usage error that names it, before any work starts."""
+    for pattern in getattr(args, "include", ()):
+        _check_pattern("--include", pattern, include=[pattern])
+    for pattern in getattr(args, "exclude", ()):
+        _check_pattern("--exclude", pattern, exclude=[pattern])
+
+
+def _check_pattern(
+    option: str, pattern: str, *, include: Sequence[str] = (), exclude: Sequence[str] = ()
+) -> None:
+    try:
+        # select_files compiles its patterns when called; only its walk waits for iteration.
+        select_files(os.curdir, include=include, exclude=exclude)
+    except ValueError as error:
+        reason = str(error)
+        where = option if repr(pattern) in reason else f"{option} {pattern!r}"
+        raise _UsageError(f"{where}: {reason}") from None
+
+
 # -- input and output ----------------------------------------------------
+
+
+class _ClosedStream:
+    """Stands for standard input or output when its file descriptor was closed at start.
+
+    Python then sets ``sys.stdin`` or ``sys.stdout`` to None, so the first
+    use would fail with an AttributeError. A command that never uses the
+    stream still runs (``pack DIR -o FILE >&-``).
+    """
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> NoReturn:
+        raise _UsageError(f"standard {self._name} is closed")
+
+
+class _Discard(io.TextIOBase):
+    """Stands for a closed standard error: messages are lost, but the exit status still tells."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+@contextlib.contextmanager
+def _standard_streams() -> Iterator[None]:
+    """Replace the standard streams that are None for as long as the command runs."""
+    stand_ins: dict[str, object] = {
+        "stdin": _ClosedStream("input"),
+        "stdout": _ClosedStream("output"),
+        "stderr": _Discard(),
+    }
+    closed = [name for name in stand_ins if getattr(sys, name) is None]
+    for name in closed:
+        setattr(sys, name, stand_ins[name])
+    try:
+        yield
+    finally:
+        for name in closed:
+            setattr(sys, name, None)
 
 
 def _label(path: str) -> str:
@@ -355,11 +499,24 @@ def _error(message: str) -> None:
     sys.stderr.write(f"{PROGRAM}: error: {message}\n")
 
 
+def _internal_error(error: Exception) -> None:
+    kind = type(error)
+    name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    text = " ".join(str(error).split())  # one line, whatever the message holds
+    sys.stderr.write(f"{PROGRAM}: internal error: {name}: {text} (please report this)\n")
+
+
 def _describe_os_error(error: OSError) -> str:
     reason = error.strerror or str(error)
     if error.filename is not None:
         return f"{os.fsdecode(error.filename)}: {reason}"
     return reason
+
+
+# What a shell reports for a program that SIGPIPE stopped, as `cat` would be in
+# `cat big | head -1`: the reader stopped reading, which is neither success
+# nor the exit status 1 of an invalid bundle.
+_BROKEN_PIPE = 128 + 13
 
 
 def _silence_stdout() -> None:
@@ -389,9 +546,24 @@ def _progress(description: str) -> tqdm[Any]:
 # -- error display -------------------------------------------------------
 
 
+# The library's hints name its keyword arguments, sometimes beside the option;
+# on the command line only the option means anything.
+_OPTION_HINTS = (
+    ("strict=False", "--lenient"),
+    ("allow_case_conflicts=True, or --allow-case-conflicts,", "--allow-case-conflicts"),
+    ("symlinks='skip' / --skip-symlinks", "--skip-symlinks"),
+    ("symlinks='follow' / --follow-symlinks", "--follow-symlinks"),
+)
+
+
+def _for_the_command_line(message: str) -> str:
+    for keyword, option in _OPTION_HINTS:
+        message = message.replace(keyword, option)
+    return message
+
+
 def _message(error: BundleDecodeError) -> str:
-    # The library's hints name its keyword; on the command line it is an option.
-    return error.msg.replace("strict=False", "--lenient")
+    return _for_the_command_line(error.msg)
 
 
 def _show_decode_error(label: str, error: BundleDecodeError) -> None:
@@ -496,26 +668,17 @@ def _unpack(args: argparse.Namespace) -> int:
 
 
 def _lines_in_bundle(entry: Entry) -> int:
-    """How many content lines the entry takes in the bundle."""
-    data = entry.data
-    if not entry.is_text:
-        return -(-4 * -(-len(data) // 3) // 76)
-    return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+    """How many content lines the entry takes in the bundle, counted in what the writer writes."""
+    _marker_line, *content = encode_entry(entry)
+    return sum(piece.count(b"\n") for piece in content)
 
 
 def _list(args: argparse.Namespace) -> int:
+    detailed = args.long or args.json
     rows: list[dict[str, Any]] = []
     with _input(args.bundle) as file, open_bundle(file, "r", strict=args.strict) as reader:
         for entry in reader:
-            rows.append(
-                {
-                    "name": entry.name,
-                    "size": len(entry.data),
-                    "encoding": "text" if entry.is_text else "base64",
-                    "lines": _lines_in_bundle(entry),
-                    "executable": entry.executable,
-                }
-            )
+            rows.append(_describe(entry) if detailed else {"name": entry.name})
     if args.json:
         _print(json.dumps(rows, indent=2))
     elif args.long:
@@ -530,6 +693,16 @@ def _list(args: argparse.Namespace) -> int:
         for row in rows:
             _print(encode_name(row["name"]))
     return 0
+
+
+def _describe(entry: Entry) -> dict[str, Any]:
+    return {
+        "name": entry.name,
+        "size": len(entry.data),
+        "encoding": "text" if entry.is_text else "base64",
+        "lines": _lines_in_bundle(entry),
+        "executable": entry.executable,
+    }
 
 
 def _cat(args: argparse.Namespace) -> int:
@@ -554,31 +727,38 @@ def _cat(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    count = 0
-    names: list[str] = []
     try:
-        with _input(args.bundle) as file, open_bundle(file, "r", strict=args.strict) as reader:
-            for entry in reader:
-                count += 1
-                names.append(entry.name)
-        if not args.format_only:
-            check_names(names, allow_case_conflicts=args.allow_case_conflicts)
+        count = _check_bundle(args)
     except BundleDecodeError as error:
-        if args.json:
-            _print_check_json(args, {"line": error.lineno, "column": error.colno, "message": _message(error)})
-        raise
+        if not args.json:
+            raise
+        place = {"line": error.lineno, "column": error.colno, "pos": error.pos}
+        _print_check_json(args, {"message": _message(error), **place})
+        return 1
     except UnpackError as error:
-        if args.json:
-            _print_check_json(args, {"entry": error.name, "message": error.msg})
-        raise _Failure(f"{_label(args.bundle)}: {error.msg}") from None
+        if not args.json:
+            raise _Failure(f"{_label(args.bundle)}: {_for_the_command_line(error.msg)}") from None
+        _print_check_json(args, {"message": _for_the_command_line(error.msg), "entry": error.name})
+        return 1
     if args.json:
         _print_check_json(args, None, count)
     return 0
 
 
+def _check_bundle(args: argparse.Namespace) -> int:
+    """Read the whole bundle and check its names; return how many entries it holds."""
+    names: list[str] = []
+    with _input(args.bundle) as file, open_bundle(file, "r", strict=args.strict) as reader:
+        names.extend(entry.name for entry in reader)
+    if not args.format_only:
+        check_names(names, allow_case_conflicts=args.allow_case_conflicts)
+    return len(names)
+
+
 def _print_check_json(
     args: argparse.Namespace, error: dict[str, Any] | None, entries: int | None = None
 ) -> None:
+    """The one JSON object of ``check --json``; the error, if any, is in it, not on stderr."""
     result: dict[str, Any] = {"file": _label(args.bundle), "valid": error is None}
     if error is None:
         result["entries"] = entries
