@@ -340,8 +340,8 @@ def _output(path: str) -> Iterator[IO[bytes]]:
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
         return
-    with atomic_output(path) as file:
-        yield file
+    with atomic_output(path) as output:
+        yield output.file
 
 
 def _print(text: str) -> None:

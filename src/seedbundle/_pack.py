@@ -9,7 +9,7 @@ from typing import IO
 
 from ._atomic import PathArg, atomic_output
 from ._errors import PackError
-from ._model import Bundle, Entry
+from ._model import Bundle, Entry, check_comment
 from ._select import FoundFile, SymlinkPolicy, select_files, warn
 from ._stream import open as open_bundle
 
@@ -185,10 +185,11 @@ def pack_to(
     Added in version 1.0.0.
     """
     if isinstance(file, str | os.PathLike):
+        check_comment(comment)  # before the temporary file exists
         with atomic_output(file) as output:
             return pack_to(
                 directory,
-                output,
+                output.file,
                 comment=comment,
                 sha256=sha256,
                 gitignore=gitignore,

@@ -12,7 +12,7 @@ from typing import IO, Literal, overload
 
 import attrs
 
-from ._atomic import create_beside
+from ._atomic import AtomicFile, PathArg
 from ._decoder import Decoder
 from ._encoder import encode_comment, encode_end, encode_entry
 from ._errors import BundleEncodeError, locate_in
@@ -423,24 +423,34 @@ class BundleWriter:
     Added in version 1.0.0.
     """
 
+    # Set by open() when the writer writes to a path: the file that replaces it on close.
+    _output: AtomicFile | None = None
+
     def __init__(
-        self,
-        fp: IO[bytes],
-        *,
-        comment: str = "",
-        sha256: bool = False,
-        close: bool = False,
-        commit: tuple[str, str] | None = None,
+        self, fp: IO[bytes], *, comment: str = "", sha256: bool = False, close: bool = False
     ) -> None:
         if isinstance(fp, io.TextIOBase):
             raise TypeError("seedbundle.open() needs a binary file object: open the file with 'wb'")
+        comment = check_comment(comment)
         self._fp = fp
         self._sha256 = sha256
         self._close = close
-        self._commit = commit
         self._names: set[str] = set()
         self._closed = False
-        fp.write(encode_comment(check_comment(comment)))
+        fp.write(encode_comment(comment))
+
+    @classmethod
+    def _to_path(cls, path: PathArg, *, comment: str, sha256: bool) -> BundleWriter:
+        """A writer whose bundle replaces ``path`` when it closes cleanly."""
+        check_comment(comment)  # before the temporary file exists
+        output = AtomicFile(path)
+        try:
+            writer = cls(output.file, comment=comment, sha256=sha256)
+            writer._output = output
+        except BaseException:
+            output.discard()
+            raise
+        return writer
 
     @overload
     def add(self, entry: Entry, /) -> Entry: ...
@@ -493,18 +503,21 @@ class BundleWriter:
         if self._closed:
             return
         self._closed = True
-        self._fp.write(encode_end(len(self._names)))
+        try:
+            self._fp.write(encode_end(len(self._names)))
+        except BaseException:
+            self._finish(success=False)
+            raise
         self._finish(success=True)
 
     def _finish(self, *, success: bool) -> None:
-        if self._close:
-            self._fp.close()
-        if self._commit is not None:
-            temporary, target = self._commit
-            if success:
-                os.replace(temporary, target)
-            else:
-                os.unlink(temporary)
+        if self._output is None:
+            if self._close:
+                self._fp.close()
+        elif success:
+            self._output.commit()
+        else:
+            self._output.discard()
 
     def __enter__(self) -> BundleWriter:
         return self
@@ -561,7 +574,23 @@ def open(
 
     Writing to a path goes to a temporary file beside it that replaces the
     path only when the writer closes cleanly, so a failed write never leaves
-    a half-written bundle under the final name.
+    a half-written bundle under the final name. The new file keeps the
+    permission bits of the file it replaces, and its owner and group where
+    that is permitted. A symbolic link stays a link: the file it points to
+    is replaced, or made if the link dangles. A file with more than one hard
+    link is rewritten in place once the bundle is complete, so that the
+    links stay joined. A FIFO or a device, such as ``/dev/null``, is written
+    to directly. A directory, or an invalid comment, is refused before
+    anything is created.
+
+    Raises:
+        IsADirectoryError: For writing, if the path is a directory.
+        BundleEncodeError: For writing, if the comment holds an unpaired
+            surrogate.
+        TypeError: If the comment is not a str, or the file object is not
+            binary.
+        OSError: If the path cannot be opened or written; the error names
+            the path, never the temporary file.
 
     Examples:
         >>> import os, tempfile, seedbundle
@@ -580,8 +609,6 @@ def open(
         return BundleReader(file, strict=strict)
     if mode == "w":
         if isinstance(file, str | os.PathLike):
-            target = os.fspath(file)
-            fp, temporary = create_beside(target)
-            return BundleWriter(fp, comment=comment, sha256=sha256, close=True, commit=(temporary, target))
+            return BundleWriter._to_path(file, comment=comment, sha256=sha256)
         return BundleWriter(file, comment=comment, sha256=sha256)
     raise ValueError(f"mode must be 'r' or 'w', not {mode!r}")

@@ -1,0 +1,367 @@
+"""Writing bundles to paths: what the path names, interrupts, large files, and the output inside the tree."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import inspect
+import io
+import os
+import signal
+import stat
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import seedbundle
+from seedbundle._cli import main
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="needs POSIX links, modes and special files")
+needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+is_root = hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def make_tree(root: Path) -> Path:
+    (root / "sub").mkdir(parents=True)
+    (root / "a.txt").write_bytes(b"A\n")
+    (root / "sub" / "b.bin").write_bytes(b"\x00\xff")
+    return root
+
+
+def expected(tree: Path) -> bytes:
+    return seedbundle.dumps(seedbundle.pack(tree)).encode()
+
+
+def leftovers(*directories: Path) -> list[str]:
+    return sorted(p.name for d in directories for p in d.iterdir() if p.name.startswith(".seedbundle-"))
+
+
+# -- 1. open(path, "w") validates first, and leaves nothing behind ---------------
+
+
+@pytest.mark.parametrize("comment", ["bad\ud800", 3])
+def test_an_invalid_comment_leaves_no_file_behind(tmp_path: Path, comment: Any) -> None:
+    with pytest.raises((seedbundle.BundleEncodeError, TypeError)):
+        seedbundle.open(tmp_path / "out.bundle", "w", comment=comment)
+    with pytest.raises((seedbundle.BundleEncodeError, TypeError)):
+        seedbundle.pack_to(make_tree(tmp_path / "tree"), tmp_path / "out.bundle", comment=comment)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tree"]
+
+
+def test_a_directory_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    target = tmp_path / "dir"
+    target.mkdir()
+    with pytest.raises(IsADirectoryError) as caught:
+        seedbundle.open(target, "w")
+    assert caught.value.filename == str(target)
+    with pytest.raises(IsADirectoryError) as caught:
+        seedbundle.pack_to(make_tree(tmp_path / "tree"), target)
+    assert caught.value.filename == str(target)
+    assert leftovers(tmp_path, target) == []
+
+
+def test_errors_name_the_target_never_the_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "out.bundle"
+    with pytest.raises(FileNotFoundError) as caught:
+        seedbundle.open(target, "w")
+    assert caught.value.filename == str(target)
+    with pytest.raises(FileNotFoundError) as caught:
+        seedbundle.pack_to(make_tree(tmp_path / "tree"), target)
+    assert caught.value.filename == str(target)
+
+
+def test_a_failing_rename_is_reported_on_the_target_and_cleaned_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(_source: object, _target: object) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied", "/somewhere/.seedbundle-x.tmp")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(PermissionError) as caught, seedbundle.open(tmp_path / "out.bundle", "w") as writer:
+        writer.add("a", "A\n")
+    assert caught.value.filename == str(tmp_path / "out.bundle")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_writer_shows_no_internal_parameter() -> None:
+    parameters = list(inspect.signature(seedbundle.BundleWriter).parameters)
+    assert parameters == ["fp", "comment", "sha256", "close"]
+
+
+def test_a_writer_never_closed_leaves_no_file_behind(tmp_path: Path) -> None:
+    writer = seedbundle.open(tmp_path / "out.bundle", "w")
+    writer.add("a", "A\n")
+    del writer
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- 7. one check, one message, for a comment ----------------------------------
+
+
+@pytest.mark.parametrize("comment", ["bad\ud800", 3])
+def test_every_writer_reports_a_bad_comment_alike(tmp_path: Path, comment: Any) -> None:
+    def error(make: Callable[[], object]) -> tuple[type, str]:
+        with pytest.raises(Exception) as caught:  # noqa: PT011 - comparing the exact errors below
+            make()
+        return type(caught.value), str(caught.value)
+
+    reference = error(lambda: seedbundle.Bundle(comment=comment))
+    assert error(lambda: seedbundle.open(tmp_path / "out.bundle", "w", comment=comment)) == reference
+    assert error(lambda: seedbundle.open(io.BytesIO(), "w", comment=comment)) == reference
+    assert error(lambda: seedbundle.pack_to(tmp_path, io.BytesIO(), comment=comment)) == reference
+    assert error(lambda: seedbundle.pack(tmp_path, comment=comment)) == reference
+
+
+# -- 2. what -o may name -------------------------------------------------------
+
+
+@needs_fifo
+def test_output_onto_a_fifo_writes_into_it(tmp_path: Path) -> None:
+    tree = make_tree(tmp_path / "tree")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    try:
+        assert main(["pack", str(tree), "-o", str(fifo)]) == 0
+    finally:
+        if reader.is_alive():  # unblock a reader that the program never opened the FIFO for
+            with contextlib.suppress(OSError), open(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK), "wb"):
+                pass
+        reader.join(10)
+    assert received == [expected(tree)]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert leftovers(tmp_path) == []
+
+
+@contextlib.contextmanager
+def null_device(tmp_path: Path) -> Iterator[Path]:
+    """A character device that discards what it is given.
+
+    As root, a private node made with mknod, so that a regression cannot
+    replace the system's /dev/null; otherwise /dev/null itself, which a user
+    cannot replace.
+    """
+    if is_root:
+        node = tmp_path / "null"
+        os.mknod(node, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+        yield node
+    else:
+        yield Path(os.devnull)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/null") or not hasattr(os, "mknod"), reason="needs /dev/null")
+def test_output_onto_a_character_device_leaves_it_a_device(tmp_path: Path) -> None:
+    tree = make_tree(tmp_path / "tree")
+    with null_device(tmp_path) as device:
+        assert main(["pack", str(tree), "-o", str(device)]) == 0
+        assert stat.S_ISCHR(os.lstat(device).st_mode)
+        with seedbundle.open(device, "w") as writer:
+            writer.add("a", "A\n")
+        assert stat.S_ISCHR(os.lstat(device).st_mode)
+    assert leftovers(tmp_path) == []
+
+
+@posix_only
+@pytest.mark.skipif(not os.path.exists("/proc/self/fd/1"), reason="needs /proc/self/fd")
+def test_output_onto_a_link_to_stdout_writes_to_stdout(tmp_path: Path) -> None:
+    # A link of our own to /proc/self/fd/1: what /dev/stdout is, without risking /dev/stdout.
+    tree = make_tree(tmp_path / "tree")
+    link = tmp_path / "stdout"
+    link.symlink_to("/proc/self/fd/1")
+    result = subprocess.run(
+        [sys.executable, "-m", "seedbundle", "pack", str(tree), "-o", str(link)],
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+    assert (result.returncode, result.stderr) == (0, b"")
+    assert result.stdout == expected(tree)
+    assert link.is_symlink()
+
+
+@posix_only
+def test_output_onto_a_symlink_replaces_its_target_and_keeps_the_link(tmp_path: Path) -> None:
+    tree = make_tree(tmp_path / "tree")
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "out.bundle").write_bytes(b"old")
+    link = tmp_path / "link.bundle"
+    link.symlink_to(Path("real") / "out.bundle")
+    assert main(["pack", str(tree), "-o", str(link)]) == 0
+    assert os.readlink(link) == os.path.join("real", "out.bundle")
+    assert (tmp_path / "real" / "out.bundle").read_bytes() == expected(tree)
+    assert leftovers(tmp_path, tmp_path / "real") == []
+
+
+@posix_only
+def test_output_onto_a_dangling_symlink_creates_its_target(tmp_path: Path) -> None:
+    tree = make_tree(tmp_path / "tree")
+    (tmp_path / "real").mkdir()
+    link = tmp_path / "link.bundle"
+    link.symlink_to(Path("real") / "new.bundle")
+    with seedbundle.open(link, "w") as writer:
+        writer.add("a", "A\n")
+    assert link.is_symlink()
+    assert seedbundle.loads((tmp_path / "real" / "new.bundle").read_bytes()).names == ("a",)
+    assert seedbundle.pack_to(tree, link) == 2
+    assert (tmp_path / "real" / "new.bundle").read_bytes() == expected(tree)
+
+
+@posix_only
+def test_a_symlink_loop_is_an_error_naming_the_link(tmp_path: Path) -> None:
+    (tmp_path / "a").symlink_to("b")
+    (tmp_path / "b").symlink_to("a")
+    with pytest.raises(OSError, match="evels of symbolic links") as caught:
+        seedbundle.open(tmp_path / "a", "w")
+    assert caught.value.filename == str(tmp_path / "a")
+
+
+@posix_only
+def test_output_keeps_the_mode_of_the_file_it_replaces(tmp_path: Path) -> None:
+    tree = make_tree(tmp_path / "tree")
+    out = tmp_path / "out.bundle"
+    out.write_bytes(b"old")
+    out.chmod(0o600)
+    assert main(["pack", str(tree), "-o", str(out)]) == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert out.read_bytes() == expected(tree)
+    out.chmod(0o640)
+    assert main(["fmt", str(out), "-o", str(out)]) == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640
+
+
+@posix_only
+@pytest.mark.skipif(not is_root, reason="only root may give a file away")
+def test_output_keeps_the_owner_of_the_file_it_replaces(tmp_path: Path) -> None:
+    out = tmp_path / "out.bundle"
+    out.write_bytes(b"old")
+    os.chown(out, 12345, 23456)
+    seedbundle.pack_to(make_tree(tmp_path / "tree"), out)
+    assert (out.stat().st_uid, out.stat().st_gid) == (12345, 23456)
+
+
+@posix_only
+def test_output_onto_a_hard_linked_file_keeps_the_links_joined(tmp_path: Path) -> None:
+    tree = make_tree(tmp_path / "tree")
+    out = tmp_path / "out.bundle"
+    out.write_bytes(b"an old bundle that is longer than the new one " * 10)
+    os.link(out, tmp_path / "other-name.bundle")
+    inode = out.stat().st_ino
+    assert main(["pack", str(tree), "-o", str(out)]) == 0
+    assert out.stat().st_ino == inode
+    assert out.stat().st_nlink == 2
+    assert (tmp_path / "other-name.bundle").read_bytes() == expected(tree)
+    assert leftovers(tmp_path) == []
+
+
+@posix_only
+def test_a_failed_write_onto_a_hard_linked_file_leaves_it_alone(tmp_path: Path) -> None:
+    out = tmp_path / "out.bundle"
+    out.write_bytes(b"old")
+    os.link(out, tmp_path / "other-name.bundle")
+    writer = seedbundle.open(out, "w")
+    writer.add("a", "A\n")
+    writer.__exit__(RuntimeError, RuntimeError("the source failed"), None)
+    assert (tmp_path / "other-name.bundle").read_bytes() == b"old"
+    assert leftovers(tmp_path) == []
+
+
+# -- 3. interrupts -------------------------------------------------------------
+
+
+@pytest.fixture
+def term_raises() -> Iterator[None]:
+    """SIGTERM raises KeyboardInterrupt, as the command line's handler does."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@posix_only
+@pytest.mark.usefixtures("term_raises")
+@pytest.mark.parametrize("call", ["open", "replace"])
+def test_an_interrupt_at_a_system_call_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, call: str
+) -> None:
+    # The signal arrives the moment the temporary file is created, or renamed.
+    real = getattr(os, call)
+
+    def then_interrupt(*args: Any, **kwargs: Any) -> Any:
+        result = real(*args, **kwargs)
+        if ".seedbundle-" in os.fspath(args[0]):
+            signal.raise_signal(signal.SIGTERM)
+        return result
+
+    monkeypatch.setattr(os, call, then_interrupt)
+    tree = make_tree(tmp_path / "tree")
+    out = tmp_path / "out.bundle"
+    with pytest.raises(KeyboardInterrupt):
+        seedbundle.pack_to(tree, out)
+    monkeypatch.undo()
+    assert leftovers(tmp_path) == []
+    assert not out.exists() or out.read_bytes() == expected(tree)
+
+
+_INTERRUPTED_CHILD = """
+import signal, sys, seedbundle
+
+def interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+signal.signal(signal.SIGTERM, interrupt)
+print("ready", flush=True)
+try:
+    seedbundle.pack_to(sys.argv[1], sys.argv[2])
+except KeyboardInterrupt:
+    sys.exit(130)
+"""
+
+
+@posix_only
+def test_sigterm_during_pack_to_leaves_the_old_bundle_or_the_new_one(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for n in range(200):
+        (tree / f"{n:03d}.txt").write_bytes(b"<<<line %d\n" % n * 2000)
+    (tree / "big.bin").write_bytes(os.urandom(6 << 20))
+    want = expected(tree)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out = out_dir / "tree.bundle"
+    child = [sys.executable, "-c", _INTERRUPTED_CHILD, str(tree), str(out)]
+
+    def run(delay: float | None) -> tuple[int, float]:
+        process = subprocess.Popen(child, stdout=subprocess.PIPE)
+        assert process.stdout is not None
+        assert process.stdout.readline() == b"ready\n"
+        started = time.monotonic()
+        if delay is not None:
+            time.sleep(delay)
+            process.send_signal(signal.SIGTERM)
+        code = process.wait(60)
+        return code, time.monotonic() - started
+
+    code, duration = run(None)
+    assert code == 0
+    assert out.read_bytes() == want
+    outcomes: set[int] = set()
+    for trial in range(8):
+        out.write_bytes(b"old")
+        code, _ = run(duration * trial / 7)
+        outcomes.add(code)
+        assert leftovers(out_dir) == [], f"trial {trial}"
+        assert out.read_bytes() in (b"old", want), f"trial {trial}"
+    assert 130 in outcomes  # some trial did interrupt the pack
