@@ -18,8 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import seedbundle
+from seedbundle import _encoder
 from seedbundle._cli import main
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="needs POSIX links, modes and special files")
@@ -365,3 +368,166 @@ def test_sigterm_during_pack_to_leaves_the_old_bundle_or_the_new_one(tmp_path: P
         assert leftovers(out_dir) == [], f"trial {trial}"
         assert out.read_bytes() in (b"old", want), f"trial {trial}"
     assert 130 in outcomes  # some trial did interrupt the pack
+
+
+# -- 4. files larger than memory ---------------------------------------------------
+
+PIECES = [b"\\", b"\\\\", b"<", b"<<", b"<<<", b"<<<FILE a>>>", b"\n", b"x", b"\r\n"]
+PIECES += ["é".encode(), "€".encode()[:2], "€".encode()[2:], "🎉".encode(), b"\x00", b"\xff", b"\xed\xa0\x80"]
+DATA = st.one_of(st.lists(st.sampled_from(PIECES), max_size=40).map(b"".join), st.binary(max_size=400))
+
+
+def cut(data: bytes, sizes: list[int]) -> list[bytes]:
+    chunks: list[bytes] = []
+    position = 0
+    for size in sizes * (len(data) + 1):
+        if position >= len(data):
+            break
+        chunks.append(data[position : position + size])
+        position += size
+    return chunks
+
+
+def streamed(name: str, data: bytes, sizes: list[int], *, executable: bool, sha256: bool) -> bytes:
+    chunks = cut(data, sizes)
+    survey = _encoder.Survey()
+    for chunk in chunks:
+        survey.add(chunk)
+    body = _encoder.TextBody(noeol=survey.noeol) if survey.is_text else _encoder.Base64Body()
+    pieces = [_encoder.encode_header(name, survey, executable=executable, sha256=sha256)]
+    for chunk in chunks:
+        pieces += body.feed(chunk)
+    pieces += body.finish()
+    return b"".join(pieces)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    data=DATA,
+    sizes=st.lists(st.integers(1, 70), min_size=1, max_size=5),
+    executable=st.booleans(),
+    sha256=st.booleans(),
+)
+def test_the_streamed_entry_is_byte_identical_to_the_whole_one(
+    data: bytes, sizes: list[int], executable: bool, sha256: bool
+) -> None:
+    whole = b"".join(_encoder.encode_entry(seedbundle.Entry("f", data, executable=executable), sha256=sha256))
+    assert streamed("f", data, sizes, executable=executable, sha256=sha256) == whole
+
+
+class ShortReads(io.BytesIO):
+    """A file that hands out at most ``size`` bytes per read, as a pipe or a slow disk may."""
+
+    def __init__(self, data: bytes, size: int) -> None:
+        super().__init__(data)
+        self.size = size
+
+    def read(self, n: int | None = -1) -> bytes:
+        return super().read(self.size if n is None or n < 0 else min(n, self.size))
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=DATA, size=st.integers(1, 70), sha256=st.booleans())
+def test_add_file_writes_what_add_writes(data: bytes, size: int, sha256: bool) -> None:
+    streamed, whole = io.BytesIO(), io.BytesIO()
+    with seedbundle.open(streamed, "w", sha256=sha256) as writer:
+        assert writer.add_file("f", ShortReads(data, size), executable=True) == len(data)
+    with seedbundle.open(whole, "w", sha256=sha256) as writer:
+        writer.add("f", data, executable=True)
+    assert streamed.getvalue() == whole.getvalue()
+
+
+def test_add_file_reads_from_the_current_position_and_takes_a_path(tmp_path: Path) -> None:
+    path = tmp_path / "data.bin"
+    path.write_bytes(b"head:rest\n")
+    out = io.BytesIO()
+    with seedbundle.open(out, "w") as writer, path.open("rb") as file:
+        file.seek(5)
+        assert writer.add_file("rest", file) == 5
+        assert writer.add_file("whole", path, executable=True) == 10
+        with pytest.raises(seedbundle.BundleEncodeError, match="two entries"):
+            writer.add_file("whole", path)
+    bundle = seedbundle.loads(out.getvalue())
+    assert bundle["rest"].data == b"rest\n"
+    assert bundle["whole"] == seedbundle.Entry("whole", b"head:rest\n", executable=True)
+
+
+def test_add_file_needs_a_seekable_binary_file() -> None:
+    class Pipe(io.BytesIO):
+        def seekable(self) -> bool:
+            return False
+
+    writer = seedbundle.open(io.BytesIO(), "w")
+    with pytest.raises(io.UnsupportedOperation, match="seekable"):
+        writer.add_file("a", Pipe(b"x"))
+    with pytest.raises(TypeError, match="binary"):
+        writer.add_file("a", io.StringIO("x"))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("change", ["content", "size"])
+def test_a_file_that_changes_between_the_passes_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    monkeypatch.setattr(seedbundle._stream, "_CHUNK", 4)
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    path = tree / "moving.txt"
+    path.write_bytes(b"first version\n")
+    header = _encoder.encode_header
+
+    def rewrite_between_the_passes(*args: Any, **kwargs: Any) -> bytes:
+        with path.open("r+b") as file:  # the same file, changed in place
+            file.write(b"FIRST" if change == "content" else b"first version, longer\n")
+        return header(*args, **kwargs)
+
+    monkeypatch.setattr("seedbundle._stream.encode_header", rewrite_between_the_passes)
+    with pytest.raises(seedbundle.PackError, match="changed while it was being packed") as caught:
+        seedbundle.pack_to(tree, tmp_path / "out.bundle")
+    assert caught.value.path == str(path)
+    assert list(tmp_path.iterdir()) == [tree]
+
+
+_MEMORY_CHILD = """
+import resource, sys, seedbundle
+
+def peak():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+
+baseline = peak()
+seedbundle.pack_to(sys.argv[1], sys.argv[2])
+print(peak() - baseline)
+"""
+# A process started straight from pytest counts pytest's own memory in its
+# ru_maxrss (Linux folds the old memory's peak in at exec), which would hide
+# the growth; one started from a small Python process counts only that one.
+_LAUNCHER = "import subprocess, sys; sys.exit(subprocess.run([sys.executable, *sys.argv[1:]]).returncode)"
+
+
+@posix_only
+@pytest.mark.parametrize("kind", ["binary", "text"])
+def test_pack_to_holds_a_large_file_a_chunk_at_a_time(tmp_path: Path, kind: str) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    size = 200 * 2**20
+    with (tree / "large").open("wb") as file:
+        if kind == "binary":  # sparse: a few written blocks, holes in between
+            for offset in range(0, size, 50 * 2**20):
+                file.seek(offset)
+                file.write(os.urandom(4096))
+            file.truncate(size)
+        else:
+            line = b"<<<FILE a line that needs escaping>>>\n" + b"text " * 200 + b"\n"
+            file.write(line * (size // len(line)))
+    result = subprocess.run(
+        [sys.executable, "-c", _LAUNCHER, "-c", _MEMORY_CHILD, str(tree), str(tmp_path / "out.bundle")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    grown = int(result.stdout)
+    print(f"{kind}: peak memory grew by {grown / 2**20:.1f} MiB")
+    assert grown < 64 * 2**20
+    with seedbundle.open(tmp_path / "out.bundle") as reader:
+        assert [entry.name for entry in reader] == ["large"]
