@@ -531,3 +531,16 @@ def test_pack_to_holds_a_large_file_a_chunk_at_a_time(tmp_path: Path, kind: str)
     assert grown < 64 * 2**20
     with seedbundle.open(tmp_path / "out.bundle") as reader:
         assert [entry.name for entry in reader] == ["large"]
+
+
+# -- 5. the output inside the tree ---------------------------------------------
+
+
+def test_packing_into_the_tree_twice_gives_the_same_bundle(tmp_path: Path) -> None:
+    make_tree(tmp_path)
+    out = tmp_path / "out.bundle"
+    assert seedbundle.pack_to(tmp_path, out) == 2
+    first = out.read_bytes()
+    with pytest.warns(seedbundle.PackWarning, match="skipped 'out.bundle': it is the bundle being written"):
+        assert seedbundle.pack_to(tmp_path, out) == 2
+    assert out.read_bytes() == first

@@ -163,12 +163,16 @@ def pack_to(
     """Pack a directory into a bundle file, one chunk of one file at a time.
 
     The bundle is the one that :func:`pack` returns, written in canonical
-    form. Memory holds one chunk (1 MiB) of one file, so a file may be
-    larger than memory: each file is read twice, once to learn how to store
-    it and once to write it, and a file that changes in between is an error.
-    Written to a path, the bundle appears under that name only once it is
-    complete (see :func:`seedbundle.open` for what a path may name); a
-    bundle file that lies inside the tree is not packed into itself.
+    form. Memory holds the list of the selected files and one chunk (1 MiB)
+    of one of them, so a file may be larger than memory: each file is read
+    twice, once to learn how to store it and once to write it, and a file
+    that changes in between is an error.
+
+    The tree is walked first, so that its problems are found before anything
+    is written. Written to a path, the bundle appears under that name only
+    once it is complete (see :func:`seedbundle.open` for what a path may
+    name). A bundle file inside the tree, the one being written or the one
+    it replaces, is not packed into it.
 
     Args:
         directory: The directory to pack.
@@ -202,26 +206,22 @@ def pack_to(
 
     Added in version 1.0.0.
     """
-    if isinstance(file, str | os.PathLike):
-        check_comment(comment)  # before the temporary file exists
-        with atomic_output(file) as output:
-            return pack_to(
-                directory,
-                output.file,
-                comment=comment,
-                sha256=sha256,
-                gitignore=gitignore,
-                include=include,
-                exclude=exclude,
-                symlinks=symlinks,
-            )
-    found = select_files(directory, gitignore=gitignore, include=include, exclude=exclude, symlinks=symlinks)
-    identity = file_identity(file)
-    with open_bundle(file, "w", comment=comment, sha256=sha256) as writer:
-        return _write_files(writer, found, () if identity is None else {identity})
+    check_comment(comment)
+    found = list(
+        select_files(directory, gitignore=gitignore, include=include, exclude=exclude, symlinks=symlinks)
+    )
+    if not isinstance(file, str | os.PathLike):
+        identity = file_identity(file)
+        with open_bundle(file, "w", comment=comment, sha256=sha256) as writer:
+            return _write_files(writer, found, () if identity is None else {identity})
+    with (
+        atomic_output(file) as output,
+        open_bundle(output.file, "w", comment=comment, sha256=sha256) as writer,
+    ):
+        return _write_files(writer, found, output.identities)
 
 
-def _write_files(writer: BundleWriter, found: Iterator[FoundFile], skip: Collection[Identity]) -> int:
+def _write_files(writer: BundleWriter, found: list[FoundFile], skip: Collection[Identity]) -> int:
     count = 0
     for selected in found:
         with _open_found(selected, skip) as opened:
