@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import seedbundle
-from seedbundle import _encoder
+from seedbundle import _cli, _encoder
 from seedbundle._cli import main
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="needs POSIX links, modes and special files")
@@ -133,7 +133,7 @@ def test_output_onto_a_fifo_writes_into_it(tmp_path: Path) -> None:
     reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
     reader.start()
     try:
-        assert main(["pack", str(tree), "-o", str(fifo)]) == 0
+        assert main(["pack", str(tree), "-o", str(fifo), "-q"]) == 0
     finally:
         if reader.is_alive():  # unblock a reader that the program never opened the FIFO for
             with contextlib.suppress(OSError), open(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK), "wb"):
@@ -164,7 +164,7 @@ def null_device(tmp_path: Path) -> Iterator[Path]:
 def test_output_onto_a_character_device_leaves_it_a_device(tmp_path: Path) -> None:
     tree = make_tree(tmp_path / "tree")
     with null_device(tmp_path) as device:
-        assert main(["pack", str(tree), "-o", str(device)]) == 0
+        assert main(["pack", str(tree), "-o", str(device), "-q"]) == 0
         assert stat.S_ISCHR(os.lstat(device).st_mode)
         with seedbundle.open(device, "w") as writer:
             writer.add("a", "A\n")
@@ -180,7 +180,7 @@ def test_output_onto_a_link_to_stdout_writes_to_stdout(tmp_path: Path) -> None:
     link = tmp_path / "stdout"
     link.symlink_to("/proc/self/fd/1")
     result = subprocess.run(
-        [sys.executable, "-m", "seedbundle", "pack", str(tree), "-o", str(link)],
+        [sys.executable, "-m", "seedbundle", "pack", str(tree), "-o", str(link), "-q"],
         capture_output=True,
         check=False,
         timeout=60,
@@ -197,7 +197,7 @@ def test_output_onto_a_symlink_replaces_its_target_and_keeps_the_link(tmp_path: 
     (tmp_path / "real" / "out.bundle").write_bytes(b"old")
     link = tmp_path / "link.bundle"
     link.symlink_to(Path("real") / "out.bundle")
-    assert main(["pack", str(tree), "-o", str(link)]) == 0
+    assert main(["pack", str(tree), "-o", str(link), "-q"]) == 0
     assert os.readlink(link) == os.path.join("real", "out.bundle")
     assert (tmp_path / "real" / "out.bundle").read_bytes() == expected(tree)
     assert leftovers(tmp_path, tmp_path / "real") == []
@@ -232,7 +232,7 @@ def test_output_keeps_the_mode_of_the_file_it_replaces(tmp_path: Path) -> None:
     out = tmp_path / "out.bundle"
     out.write_bytes(b"old")
     out.chmod(0o600)
-    assert main(["pack", str(tree), "-o", str(out)]) == 0
+    assert main(["pack", str(tree), "-o", str(out), "-q"]) == 0
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert out.read_bytes() == expected(tree)
     out.chmod(0o640)
@@ -257,7 +257,7 @@ def test_output_onto_a_hard_linked_file_keeps_the_links_joined(tmp_path: Path) -
     out.write_bytes(b"an old bundle that is longer than the new one " * 10)
     os.link(out, tmp_path / "other-name.bundle")
     inode = out.stat().st_ino
-    assert main(["pack", str(tree), "-o", str(out)]) == 0
+    assert main(["pack", str(tree), "-o", str(out), "-q"]) == 0
     assert out.stat().st_ino == inode
     assert out.stat().st_nlink == 2
     assert (tmp_path / "other-name.bundle").read_bytes() == expected(tree)
@@ -544,3 +544,55 @@ def test_packing_into_the_tree_twice_gives_the_same_bundle(tmp_path: Path) -> No
     with pytest.warns(seedbundle.PackWarning, match="skipped 'out.bundle': it is the bundle being written"):
         assert seedbundle.pack_to(tmp_path, out) == 2
     assert out.read_bytes() == first
+    assert main(["pack", str(tmp_path), "-o", str(out), "-q"]) == 0
+    assert main(["pack", str(tmp_path), "-o", str(out), "-q"]) == 0
+    assert out.read_bytes() == first
+
+
+# -- 6. the command line calls the library -------------------------------------
+
+
+def test_pack_to_reports_progress_after_each_file(tmp_path: Path) -> None:
+    make_tree(tmp_path / "tree")
+    (tmp_path / "tree" / "c.txt").write_bytes(b"C" * 10)
+    calls: list[tuple[str, int, int, int]] = []
+    count = seedbundle.pack_to(tmp_path / "tree", io.BytesIO(), progress=lambda *args: calls.append(args))
+    assert count == 3
+    assert calls == [("a.txt", 2, 1, 3), ("c.txt", 10, 2, 3), ("sub/b.bin", 2, 3, 3)]
+
+
+def test_the_pack_command_calls_pack_to_and_sums_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = make_tree(tmp_path / "tree")
+    calls: list[object] = []
+    library = seedbundle.pack_to
+
+    def spy(*args: Any, **kwargs: Any) -> int:
+        calls.append(args[1])
+        return library(*args, **kwargs)
+
+    monkeypatch.setattr(_cli, "pack_to", spy)
+    out = tmp_path / "out.bundle"
+    assert main(["pack", str(tree), "-o", str(out)]) == 0
+    assert calls == [str(out)]
+    assert capsys.readouterr().err == f"seedbundle: packed 2 files, 4 bytes into {out}\n"
+    assert main(["pack", str(tree), "-o", str(out), "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_counts_files_against_a_total(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = make_tree(tmp_path / "tree")
+    monkeypatch.setattr(_cli, "_PROGRESS_DELAY", 0)
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["pack", str(tree), "-o", str(tmp_path / "out.bundle"), "-q"]) == 0
+    assert "packing" in terminal.getvalue()
+    assert "1/2" in terminal.getvalue()  # the total shows from the first file on

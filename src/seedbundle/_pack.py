@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import IO
 
 from ._atomic import PathArg, atomic_output
@@ -59,16 +59,11 @@ def iter_tree(
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
     symlinks: SymlinkPolicy = "error",
-    output: Identity | None = None,
 ) -> Iterator[Entry]:
-    """Read the files of a tree as entries, one at a time, in path-component order.
-
-    ``output`` is the ``(st_dev, st_ino)`` of a file to leave out: the bundle
-    being written, when it lies inside the tree.
-    """
+    """Read the files of a tree as entries, one at a time, in path-component order."""
     found = select_files(directory, gitignore=gitignore, include=include, exclude=exclude, symlinks=symlinks)
     for file in found:
-        entry = read_file(file, skip=() if output is None else {output})
+        entry = read_file(file)
         if entry is not None:
             yield entry
 
@@ -159,6 +154,7 @@ def pack_to(
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
     symlinks: SymlinkPolicy = "error",
+    progress: Callable[[str, int, int, int], object] | None = None,
 ) -> int:
     """Pack a directory into a bundle file, one chunk of one file at a time.
 
@@ -183,6 +179,10 @@ def pack_to(
         include: As for :func:`pack`.
         exclude: As for :func:`pack`.
         symlinks: As for :func:`pack`.
+        progress: Called after each selected file with its entry name, its
+            size in bytes, the number of files done and the number selected
+            in all, as ``progress(name, size, done, total)``. A file left
+            out because it is the bundle counts as done with size 0.
 
     Returns:
         The number of entries written.
@@ -198,13 +198,14 @@ def pack_to(
         >>> with open(os.path.join(tree, "a.txt"), "w") as f:
         ...     _ = f.write("A\\n")
         >>> out = os.path.join(tempfile.mkdtemp(), "tree.bundle")
-        >>> seedbundle.pack_to(tree, out)
+        >>> seedbundle.pack_to(tree, out, progress=lambda name, size, done, total: print(name, size, done, total))
+        a.txt 2 1 1
         1
         >>> with open(out, "rb") as file:
         ...     seedbundle.load(file).names
         ('a.txt',)
 
-    Added in version 1.0.0.
+    Added in version 1.0.0; ``progress`` in version 1.1.0.
     """
     check_comment(comment)
     found = list(
@@ -213,20 +214,28 @@ def pack_to(
     if not isinstance(file, str | os.PathLike):
         identity = file_identity(file)
         with open_bundle(file, "w", comment=comment, sha256=sha256) as writer:
-            return _write_files(writer, found, () if identity is None else {identity})
+            return _write_files(writer, found, () if identity is None else {identity}, progress)
     with (
         atomic_output(file) as output,
         open_bundle(output.file, "w", comment=comment, sha256=sha256) as writer,
     ):
-        return _write_files(writer, found, output.identities)
+        return _write_files(writer, found, output.identities, progress)
 
 
-def _write_files(writer: BundleWriter, found: list[FoundFile], skip: Collection[Identity]) -> int:
+def _write_files(
+    writer: BundleWriter,
+    found: list[FoundFile],
+    skip: Collection[Identity],
+    progress: Callable[[str, int, int, int], object] | None,
+) -> int:
     count = 0
-    for selected in found:
+    for done, selected in enumerate(found, 1):
+        size = 0
         with _open_found(selected, skip) as opened:
             if opened is not None:
                 source, executable = opened
-                writer._add_stream(selected.name, source, executable=executable, path=selected.path)
+                size = writer._add_stream(selected.name, source, executable=executable, path=selected.path)
                 count += 1
+        if progress is not None:
+            progress(selected.name, size, done, len(found))
     return count
