@@ -67,7 +67,9 @@ def test_pack_writes_the_bundle_to_stdout(tmp_path: Path, capsysbinary: pytest.C
     assert main(["pack", str(tmp_path)]) == 0
     out, err = capsysbinary.readouterr()
     assert out == seedbundle.dumps(seedbundle.pack(tmp_path)).encode()
-    assert err == b""
+    assert err == b"seedbundle: packed 2 files, 3 bytes into <stdout>\n"
+    assert main(["pack", str(tmp_path), "--quiet"]) == 0
+    assert capsysbinary.readouterr() == (out, b"")
 
 
 def test_pack_options_reach_the_bundle(tmp_path: Path) -> None:
@@ -123,6 +125,7 @@ def test_pack_reports_skipped_paths_on_stderr(
     assert err.decode().splitlines() == [
         "seedbundle: skipped the empty directory 'empty/': a bundle stores files only",
         "seedbundle: skipped the symbolic link 'link'",
+        "seedbundle: packed 1 file, 0 bytes into <stdout>",
     ]
     assert main(["pack", str(tmp_path), "--follow-symlinks"]) == 0
     assert seedbundle.loads(capsysbinary.readouterr().out).names == ("link", "real")
@@ -131,7 +134,8 @@ def test_pack_reports_skipped_paths_on_stderr(
 def test_pack_into_the_tree_itself(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "a.txt").write_bytes(b"A\n")
     assert main(["pack", str(tmp_path), "-o", str(tmp_path / "self.bundle")]) == 0
-    assert "it is the bundle being written" in capsys.readouterr().err
+    assert main(["pack", str(tmp_path), "-o", str(tmp_path / "self.bundle")]) == 0
+    assert "skipped 'self.bundle': it is the bundle being written" in capsys.readouterr().err
     assert seedbundle.loads((tmp_path / "self.bundle").read_bytes()).names == ("a.txt",)
 
 
@@ -584,7 +588,7 @@ def test_progress_shows_only_on_a_terminal(
     (tmp_path / "tree" / "a.txt").write_bytes(b"A\n" * 1000)
     out = str(tmp_path / "out.bundle")
     monkeypatch.setattr(_cli, "_PROGRESS_DELAY", 0)
-    assert main(["pack", str(tmp_path / "tree"), "-o", out]) == 0
+    assert main(["pack", str(tmp_path / "tree"), "-o", out, "-q"]) == 0
     assert capsysbinary.readouterr().err == b""
     terminal = FakeTerminal()
     monkeypatch.setattr(sys, "stderr", terminal)

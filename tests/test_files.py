@@ -364,8 +364,8 @@ def test_a_missing_directory_is_an_error(tmp_path: Path) -> None:
 
 
 def test_a_bundle_written_inside_the_tree_is_not_packed_into_itself(tmp_path: Path) -> None:
-    write_tree(tmp_path, {"a.txt": b"A\n"})
-    with pytest.warns(seedbundle.PackWarning, match="the bundle being written"):
+    write_tree(tmp_path, {"a.txt": b"A\n", "self.bundle": b"the bundle of the last run"})
+    with pytest.warns(seedbundle.PackWarning, match="'self.bundle': it is the bundle being written"):
         seedbundle.pack_to(tmp_path, tmp_path / "self.bundle")
     with (tmp_path / "self.bundle").open("rb") as file:
         assert seedbundle.load(file).names == ("a.txt",)

@@ -25,7 +25,7 @@ from ._encoder import encode_entry
 from ._errors import BundleDecodeError, BundleError, PackWarning, UnpackError
 from ._model import Entry
 from ._names import check_names
-from ._pack import file_identity, iter_tree
+from ._pack import pack_to
 from ._select import select_files
 from ._stream import open as open_bundle
 from ._syntax import encode_name
@@ -297,6 +297,7 @@ def _add_pack(commands: Any) -> None:
         const="follow",
         help="pack what symbolic links point to, under the link's name",
     )
+    command.add_argument("-q", "--quiet", action="store_true", help="do not print the summary line on stderr")
 
 
 def _add_unpack(commands: Any) -> None:
@@ -484,8 +485,8 @@ def _output(path: str) -> Iterator[IO[bytes]]:
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
         return
-    with atomic_output(path) as file:
-        yield file
+    with atomic_output(path) as output:
+        yield output.file
 
 
 def _print(text: str) -> None:
@@ -615,28 +616,57 @@ def _pack(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", PackWarning)
         try:
-            _write_pack(args)
+            files, size = _write_pack(args)
         finally:
             for warning in caught:
                 if isinstance(warning.message, PackWarning):
                     sys.stderr.write(f"{PROGRAM}: {warning.message}\n")
+    if not args.quiet:
+        into = "<stdout>" if args.output == STDIO else args.output
+        sys.stderr.write(f"{PROGRAM}: packed {_plural(files, 'file')}, {_plural(size, 'byte')} into {into}\n")
     return 0
 
 
-def _write_pack(args: argparse.Namespace) -> None:
-    with _output(args.output) as out, _progress("packing") as bar:
-        entries = iter_tree(
+def _write_pack(args: argparse.Namespace) -> tuple[int, int]:
+    """Pack as asked; the number of files and of their bytes."""
+    total_bytes = 0
+    with tqdm(
+        desc="packing",
+        unit="file",
+        file=sys.stderr,
+        disable=not sys.stderr.isatty(),
+        delay=_PROGRESS_DELAY,
+        leave=False,
+    ) as bar:
+
+        def progress(_name: str, size: int, _done: int, total: int) -> None:
+            nonlocal total_bytes
+            total_bytes += size
+            bar.update()
+            if bar.total != total:  # known once the walk is over: show it at once
+                bar.total = total
+                bar.refresh()
+
+        if args.output == STDIO:
+            sys.stdout.flush()
+        count = pack_to(
             args.directory,
+            sys.stdout.buffer if args.output == STDIO else args.output,
+            comment=args.comment,
+            sha256=args.sha256,
             gitignore=args.gitignore,
             include=args.include,
             exclude=args.exclude,
             symlinks=args.symlinks,
-            output=file_identity(out),  # also when stdout is redirected into the tree
+            progress=progress,
         )
-        with open_bundle(out, "w", comment=args.comment, sha256=args.sha256) as writer:
-            for entry in entries:
-                writer.add(entry)
-                bar.update(len(entry.data))
+    if args.output == STDIO:
+        sys.stdout.buffer.flush()
+    return count, total_bytes
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _unpack(args: argparse.Namespace) -> int:

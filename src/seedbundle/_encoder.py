@@ -1,15 +1,33 @@
-"""The writer: turns entries into canonical bundle bytes."""
+"""The writer: turns entries into canonical bundle bytes.
+
+An entry whose data is in memory is encoded by :func:`encode_entry`. One
+whose data arrives in chunks (a file larger than memory) takes two passes:
+a :class:`Survey` of the chunks decides the header, then a :class:`TextBody`
+or :class:`Base64Body` encodes the chunks again into exactly the bytes that
+``encode_entry`` gives for the whole data.
+"""
 
 from __future__ import annotations
 
 import base64
+import codecs
 import hashlib
-from collections.abc import Iterator
+import re
+from collections.abc import Generator, Iterator
 
 from ._model import Bundle, Entry, _is_text
 from ._syntax import BOM, escape_text, render_header
 
-__all__ = ["encode_comment", "encode_end", "encode_entry", "iter_encode"]
+__all__ = [
+    "Base64Body",
+    "Survey",
+    "TextBody",
+    "encode_comment",
+    "encode_end",
+    "encode_entry",
+    "encode_header",
+    "iter_encode",
+]
 
 
 def encode_comment(comment: str) -> bytes:
@@ -42,6 +60,171 @@ def encode_entry(entry: Entry, *, sha256: bool = False) -> tuple[bytes, ...]:
     line = header.encode("utf-8") + b"\n"
     body = escape_text(data)
     return (line, body, b"\n") if noeol else (line, body)
+
+
+def encode_header(name: str, survey: Survey, *, executable: bool, sha256: bool) -> bytes:
+    """The FILE marker line, with its LF, of an entry whose data ``survey`` has seen."""
+    header = render_header(
+        name,
+        base64=not survey.is_text,
+        noeol=survey.noeol,
+        executable=executable,
+        sha256=survey.digest if sha256 else None,
+    )
+    return header.encode("utf-8") + b"\n"
+
+
+class Survey:
+    """The first pass over an entry's data, a chunk at a time: what its header needs.
+
+    The data is text if it is valid UTF-8 (a character may be cut between two
+    chunks) and holds no NUL byte, as for :attr:`Entry.is_text`. The SHA-256
+    of the data is taken on the way, for the header and to tell whether a
+    second pass reads the same data.
+    """
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._hash = hashlib.sha256()
+        self._utf8: codecs.IncrementalDecoder | None = codecs.getincrementaldecoder("utf-8")()
+        self._last = b""
+
+    def add(self, chunk: bytes) -> None:
+        """Take in the next chunk of the data."""
+        if not chunk:
+            return
+        self.size += len(chunk)
+        self._hash.update(chunk)
+        self._last = chunk[-1:]
+        if self._utf8 is None:
+            return
+        if b"\x00" in chunk:
+            self._utf8 = None
+        elif not (chunk.isascii() and not self._utf8.getstate()[0]):
+            try:
+                self._utf8.decode(chunk)
+            except UnicodeDecodeError:
+                self._utf8 = None
+
+    @property
+    def is_text(self) -> bool:
+        """Whether the data seen so far is stored as text, if it ends here."""
+        if self._utf8 is None:
+            return False
+        return not self._utf8.getstate()[0]  # a character cut off at the end is not UTF-8
+
+    @property
+    def noeol(self) -> bool:
+        """Whether the data is text that does not end in LF, so its entry gets ``noeol``."""
+        return self.is_text and self._last not in (b"", b"\n")
+
+    @property
+    def digest(self) -> str:
+        """The SHA-256 of the data seen so far, in hex."""
+        return self._hash.hexdigest()
+
+
+_BACKSLASHES = re.compile(rb"\\*")
+_RUN = 1 << 20  # the longest run of one byte handed on in one piece
+
+
+def _repeat(byte: bytes, count: int) -> Iterator[bytes]:
+    while count > 0:
+        yield byte * min(count, _RUN)
+        count -= _RUN
+
+
+class TextBody:
+    """Escapes text that arrives in chunks exactly as ``escape_text`` escapes it whole.
+
+    A line that begins with backslashes, then ``<<<``, gets one more
+    backslash. Where a chunk ends inside such a beginning, what it holds so
+    far (only backslashes and up to two ``<``) is kept as counts, not bytes,
+    until the next chunk decides it; a line of nothing but backslashes costs
+    no memory.
+    """
+
+    def __init__(self, *, noeol: bool) -> None:
+        self._noeol = noeol
+        # While the start of the current line is undecided: its backslashes and its '<'s.
+        self._start: tuple[int, int] | None = (0, 0)
+
+    def feed(self, chunk: bytes) -> Iterator[bytes]:
+        """The encoded pieces of the next chunk; some may wait for later chunks."""
+        position = 0
+        if self._start is not None:
+            position = yield from self._line_start(chunk, 0)
+            if self._start is not None:
+                return
+        first = chunk.find(b"\n", position)
+        if first < 0:
+            yield chunk[position:] if position else chunk
+            return
+        last = chunk.rfind(b"\n") + 1
+        yield chunk[position : first + 1]
+        yield escape_text(chunk[first + 1 : last])
+        self._start = (0, 0)
+        position = yield from self._line_start(chunk, last)
+        if self._start is None and position < len(chunk):
+            yield chunk[position:]
+
+    def _line_start(self, chunk: bytes, position: int) -> Generator[bytes, None, int]:
+        """Read on at the start of a line from ``position``; the position after what was decided."""
+        assert self._start is not None
+        backslashes, angles = self._start
+        if angles == 0:
+            end = _BACKSLASHES.match(chunk, position)
+            assert end is not None
+            backslashes += end.end() - position
+            position = end.end()
+        while angles < 3 and position < len(chunk) and chunk[position] == 0x3C:  # '<'
+            angles += 1
+            position += 1
+        if angles < 3 and position == len(chunk):
+            self._start = (backslashes, angles)
+            return position
+        self._start = None
+        yield from _repeat(b"\\", backslashes + (angles == 3))
+        yield b"<" * angles
+        return position
+
+    def finish(self) -> Iterator[bytes]:
+        """The pieces still held back at the end of the data, and the LF that ``noeol`` adds."""
+        if self._start is not None:
+            backslashes, angles = self._start
+            yield from _repeat(b"\\", backslashes)
+            yield b"<" * angles
+            self._start = None
+        if self._noeol:
+            yield b"\n"
+
+
+_BASE64_LINE = 57  # input bytes per 76-column line
+
+
+class Base64Body:
+    """Encodes data that arrives in chunks in the layout of ``base64.encodebytes``.
+
+    Every line but the last holds 57 input bytes, so each chunk is encoded up
+    to its last multiple of 57 bytes, and the rest waits for the next one.
+    """
+
+    def __init__(self) -> None:
+        self._rest = b""
+
+    def feed(self, chunk: bytes) -> Iterator[bytes]:
+        """The encoded lines that the next chunk completes."""
+        data = self._rest + chunk if self._rest else chunk
+        whole = len(data) - len(data) % _BASE64_LINE
+        self._rest = data[whole:]
+        if whole:
+            yield base64.encodebytes(data[:whole] if whole < len(data) else data)
+
+    def finish(self) -> Iterator[bytes]:
+        """The last, short line."""
+        if self._rest:
+            yield base64.encodebytes(self._rest)
+            self._rest = b""
 
 
 def encode_end(count: int) -> bytes:

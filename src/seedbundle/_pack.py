@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import IO
 
 from ._atomic import PathArg, atomic_output
 from ._errors import PackError
-from ._model import Bundle, Entry
+from ._model import Bundle, Entry, check_comment
 from ._select import FoundFile, SymlinkPolicy, select_files, warn
+from ._stream import BundleWriter
 from ._stream import open as open_bundle
 
 __all__ = ["file_identity", "iter_tree", "pack", "pack_to", "read_file"]
+
+Identity = tuple[int, int]  # (st_dev, st_ino)
 
 _O_BINARY = getattr(os, "O_BINARY", 0)
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
-def read_file(found: FoundFile, *, output: tuple[int, int] | None = None) -> Entry | None:
-    """Read a selected file as an entry, or return None if it is ``output``, the bundle being written."""
-    path, name = found.path, found.name
+@contextlib.contextmanager
+def _open_found(found: FoundFile, skip: Collection[Identity]) -> Iterator[tuple[IO[bytes], bool] | None]:
+    """A selected file, open, and its executable bit; None if it is in ``skip``, the bundle being written."""
+    path = found.path
     # O_NONBLOCK: a FIFO swapped in after the directory was listed must not hang the open.
     flags = os.O_RDONLY | _O_BINARY | _O_CLOEXEC | getattr(os, "O_NONBLOCK", 0)
     handle = os.open(path, flags if found.follow else flags | _O_NOFOLLOW)
@@ -30,11 +35,20 @@ def read_file(found: FoundFile, *, output: tuple[int, int] | None = None) -> Ent
         info = os.fstat(handle)
         if not stat.S_ISREG(info.st_mode):
             raise PackError(f"{path!r} changed into something that is not a file", path)
-        if (info.st_dev, info.st_ino) == output:
-            warn(f"skipped {name!r}: it is the bundle being written", path)
+        if (info.st_dev, info.st_ino) in skip:
+            warn(f"skipped {found.name!r}: it is the bundle being written", path)
+            yield None
+        else:
+            yield file, bool(info.st_mode & stat.S_IXUSR)
+
+
+def read_file(found: FoundFile, *, skip: Collection[Identity] = ()) -> Entry | None:
+    """Read a selected file as an entry, or return None if it is in ``skip``, the bundle being written."""
+    with _open_found(found, skip) as opened:
+        if opened is None:
             return None
-        data = file.read()
-    return Entry(name, data, executable=bool(info.st_mode & stat.S_IXUSR))
+        file, executable = opened
+        return Entry(found.name, file.read(), executable=executable)
 
 
 def iter_tree(
@@ -45,16 +59,11 @@ def iter_tree(
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
     symlinks: SymlinkPolicy = "error",
-    output: tuple[int, int] | None = None,
 ) -> Iterator[Entry]:
-    """Read the files of a tree as entries, one at a time, in path-component order.
-
-    ``output`` is the ``(st_dev, st_ino)`` of a file to leave out: the bundle
-    being written, when it lies inside the tree.
-    """
+    """Read the files of a tree as entries, one at a time, in path-component order."""
     found = select_files(directory, gitignore=gitignore, include=include, exclude=exclude, symlinks=symlinks)
     for file in found:
-        entry = read_file(file, output=output)
+        entry = read_file(file)
         if entry is not None:
             yield entry
 
@@ -125,7 +134,7 @@ def pack(
     return Bundle(entries, comment=comment)
 
 
-def file_identity(file: IO[bytes]) -> tuple[int, int] | None:
+def file_identity(file: IO[bytes]) -> Identity | None:
     """The ``(st_dev, st_ino)`` of a regular file behind ``file``, or None (a pipe, memory)."""
     try:
         info = os.fstat(file.fileno())
@@ -145,13 +154,21 @@ def pack_to(
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
     symlinks: SymlinkPolicy = "error",
+    progress: Callable[[str, int, int, int], object] | None = None,
 ) -> int:
-    """Pack a directory into a bundle file, one file at a time.
+    """Pack a directory into a bundle file, one chunk of one file at a time.
 
-    Memory holds one file of the tree at a time. The bundle is the one that
-    :func:`pack` returns, written in canonical form. Written to a path, it
-    appears under that name only once it is complete; a bundle file that
-    lies inside the tree is not packed into itself.
+    The bundle is the one that :func:`pack` returns, written in canonical
+    form. Memory holds the list of the selected files and one chunk (1 MiB)
+    of one of them, so a file may be larger than memory: each file is read
+    twice, once to learn how to store it and once to write it, and a file
+    that changes in between is an error.
+
+    The tree is walked first, so that its problems are found before anything
+    is written. Written to a path, the bundle appears under that name only
+    once it is complete (see :func:`seedbundle.open` for what a path may
+    name). A bundle file inside the tree, the one being written or the one
+    it replaces, is not packed into it.
 
     Args:
         directory: The directory to pack.
@@ -162,12 +179,17 @@ def pack_to(
         include: As for :func:`pack`.
         exclude: As for :func:`pack`.
         symlinks: As for :func:`pack`.
+        progress: Called after each selected file with its entry name, its
+            size in bytes, the number of files done and the number selected
+            in all, as ``progress(name, size, done, total)``. A file left
+            out because it is the bundle counts as done with size 0.
 
     Returns:
         The number of entries written.
 
     Raises:
-        PackError: As for :func:`pack`.
+        PackError: As for :func:`pack`, and if a file changes while it is
+            being packed.
         OSError: If a file cannot be read or the bundle cannot be written.
 
     Examples:
@@ -176,37 +198,44 @@ def pack_to(
         >>> with open(os.path.join(tree, "a.txt"), "w") as f:
         ...     _ = f.write("A\\n")
         >>> out = os.path.join(tempfile.mkdtemp(), "tree.bundle")
-        >>> seedbundle.pack_to(tree, out)
+        >>> seedbundle.pack_to(tree, out, progress=lambda name, size, done, total: print(name, size, done, total))
+        a.txt 2 1 1
         1
         >>> with open(out, "rb") as file:
         ...     seedbundle.load(file).names
         ('a.txt',)
 
-    Added in version 1.0.0.
+    Added in version 1.0.0; ``progress`` in version 1.1.0.
     """
-    if isinstance(file, str | os.PathLike):
-        with atomic_output(file) as output:
-            return pack_to(
-                directory,
-                output,
-                comment=comment,
-                sha256=sha256,
-                gitignore=gitignore,
-                include=include,
-                exclude=exclude,
-                symlinks=symlinks,
-            )
-    entries = iter_tree(
-        directory,
-        gitignore=gitignore,
-        include=include,
-        exclude=exclude,
-        symlinks=symlinks,
-        output=file_identity(file),
+    check_comment(comment)
+    found = list(
+        select_files(directory, gitignore=gitignore, include=include, exclude=exclude, symlinks=symlinks)
     )
+    if not isinstance(file, str | os.PathLike):
+        identity = file_identity(file)
+        with open_bundle(file, "w", comment=comment, sha256=sha256) as writer:
+            return _write_files(writer, found, () if identity is None else {identity}, progress)
+    with (
+        atomic_output(file) as output,
+        open_bundle(output.file, "w", comment=comment, sha256=sha256) as writer,
+    ):
+        return _write_files(writer, found, output.identities, progress)
+
+
+def _write_files(
+    writer: BundleWriter,
+    found: list[FoundFile],
+    skip: Collection[Identity],
+    progress: Callable[[str, int, int, int], object] | None,
+) -> int:
     count = 0
-    with open_bundle(file, "w", comment=comment, sha256=sha256) as writer:
-        for entry in entries:
-            writer.add(entry)
-            count += 1
+    for done, selected in enumerate(found, 1):
+        size = 0
+        with _open_found(selected, skip) as opened:
+            if opened is not None:
+                source, executable = opened
+                size = writer._add_stream(selected.name, source, executable=executable, path=selected.path)
+                count += 1
+        if progress is not None:
+            progress(selected.name, size, done, len(found))
     return count

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import builtins
 import codecs
+import hashlib
 import io
+import itertools
 import os
 from collections.abc import Iterator
 from types import TracebackType
@@ -12,10 +14,10 @@ from typing import IO, Literal, overload
 
 import attrs
 
-from ._atomic import create_beside
+from ._atomic import AtomicFile, PathArg
 from ._decoder import Decoder
-from ._encoder import encode_comment, encode_end, encode_entry
-from ._errors import BundleEncodeError, locate_in
+from ._encoder import Base64Body, Survey, TextBody, encode_comment, encode_end, encode_entry, encode_header
+from ._errors import BundleEncodeError, PackError, locate_in
 from ._model import Entry, check_comment
 from ._scanner import scan_entries, start_of_entries
 from ._syntax import BOM
@@ -423,24 +425,34 @@ class BundleWriter:
     Added in version 1.0.0.
     """
 
+    # Set by open() when the writer writes to a path: the file that replaces it on close.
+    _output: AtomicFile | None = None
+
     def __init__(
-        self,
-        fp: IO[bytes],
-        *,
-        comment: str = "",
-        sha256: bool = False,
-        close: bool = False,
-        commit: tuple[str, str] | None = None,
+        self, fp: IO[bytes], *, comment: str = "", sha256: bool = False, close: bool = False
     ) -> None:
         if isinstance(fp, io.TextIOBase):
             raise TypeError("seedbundle.open() needs a binary file object: open the file with 'wb'")
+        comment = check_comment(comment)
         self._fp = fp
         self._sha256 = sha256
         self._close = close
-        self._commit = commit
         self._names: set[str] = set()
         self._closed = False
-        fp.write(encode_comment(check_comment(comment)))
+        fp.write(encode_comment(comment))
+
+    @classmethod
+    def _to_path(cls, path: PathArg, *, comment: str, sha256: bool) -> BundleWriter:
+        """A writer whose bundle replaces ``path`` when it closes cleanly."""
+        check_comment(comment)  # before the temporary file exists
+        output = AtomicFile(path)
+        try:
+            writer = cls(output.file, comment=comment, sha256=sha256)
+            writer._output = output
+        except BaseException:
+            output.discard()
+            raise
+        return writer
 
     @overload
     def add(self, entry: Entry, /) -> Entry: ...
@@ -478,6 +490,96 @@ class BundleWriter:
         self._names.add(entry.name)
         return entry
 
+    def add_file(self, name: str, file: PathArg | IO[bytes], /, *, executable: bool = False) -> int:
+        """Write one entry now, its data read from a file one chunk at a time.
+
+        The entry is written exactly as ``add(name, data)`` writes it, but
+        memory holds one chunk (1 MiB) of the data, never all of it, so the
+        file may be larger than memory. To learn what the header says (text
+        or base64, ``noeol``, the checksum), the file is read twice: once to
+        survey it, then to write it.
+
+        Args:
+            name: The entry name.
+            file: A path, or a seekable binary file object, read from its
+                current position to its end.
+            executable: Whether the entry has its executable bit set.
+
+        Returns:
+            The size of the entry's data in bytes.
+
+        Raises:
+            BundleEncodeError: If an entry of that name was already written,
+                or the name is not a valid entry name.
+            PackError: If the file changed between the two reads; the entry
+                is then written only in part, so give up on the bundle.
+            io.UnsupportedOperation: If the file object cannot seek.
+            OSError: If the file cannot be read.
+            ValueError: If the writer is closed.
+
+        Examples:
+            >>> import io, seedbundle
+            >>> out = io.BytesIO()
+            >>> with seedbundle.open(out, "w") as writer:
+            ...     writer.add_file("big.log", io.BytesIO(b"line\\n" * 3))
+            15
+            >>> seedbundle.loads(out.getvalue())["big.log"].data
+            b'line\\nline\\nline\\n'
+
+        Added in version 1.1.0.
+        """
+        if self._closed:
+            raise ValueError("the bundle writer is closed")
+        if isinstance(file, str | os.PathLike):
+            with builtins.open(file, "rb") as opened:
+                return self._add_stream(name, opened, executable=executable, path=os.fspath(file))
+        if isinstance(file, io.TextIOBase):
+            raise TypeError("add_file() needs a binary file object: open the file with 'rb'")
+        where = getattr(file, "name", None)
+        return self._add_stream(
+            name, file, executable=executable, path=where if isinstance(where, str) else ""
+        )
+
+    def _add_stream(self, name: str, file: IO[bytes], *, executable: bool, path: str) -> int:
+        """Write an entry from a seekable file in two passes; ``path`` names it in errors."""
+        name = Entry(name, executable=executable).name  # the checks of Entry, on the name alone
+        if name in self._names:
+            raise BundleEncodeError(f"two entries are named {name!r}")
+        if not file.seekable():
+            raise io.UnsupportedOperation("add_file() reads the file twice, so it needs a seekable file")
+        start = file.tell()
+        chunks = _chunks(file)
+        first = next(chunks, b"")
+        second = next(chunks, b"")
+        if not second:  # it fits in one chunk: one read, and the data in hand
+            self._names.add(name)
+            for piece in encode_entry(Entry(name, first, executable=executable), sha256=self._sha256):
+                self._fp.write(piece)
+            return len(first)
+        survey = Survey()
+        for chunk in itertools.chain((first, second), chunks):
+            survey.add(chunk)
+        del first, second
+        file.seek(start)
+        self._fp.write(encode_header(name, survey, executable=executable, sha256=self._sha256))
+        self._names.add(name)  # from here a failure leaves a partial entry under this name
+        body = TextBody(noeol=survey.noeol) if survey.is_text else Base64Body()
+        again = hashlib.sha256()
+        read = 0
+        for chunk in _chunks(file):
+            read += len(chunk)
+            if read > survey.size:
+                break
+            again.update(chunk)
+            for piece in body.feed(chunk):
+                self._fp.write(piece)
+        if read != survey.size or again.hexdigest() != survey.digest:
+            shown = repr(path) if path else "the file"
+            raise PackError(f"{shown} changed while it was being packed", path)
+        for piece in body.finish():
+            self._fp.write(piece)
+        return survey.size
+
     def close(self) -> None:
         """Write the END marker and close the file if the writer opened it.
 
@@ -493,18 +595,21 @@ class BundleWriter:
         if self._closed:
             return
         self._closed = True
-        self._fp.write(encode_end(len(self._names)))
+        try:
+            self._fp.write(encode_end(len(self._names)))
+        except BaseException:
+            self._finish(success=False)
+            raise
         self._finish(success=True)
 
     def _finish(self, *, success: bool) -> None:
-        if self._close:
-            self._fp.close()
-        if self._commit is not None:
-            temporary, target = self._commit
-            if success:
-                os.replace(temporary, target)
-            else:
-                os.unlink(temporary)
+        if self._output is None:
+            if self._close:
+                self._fp.close()
+        elif success:
+            self._output.commit()
+        else:
+            self._output.discard()
 
     def __enter__(self) -> BundleWriter:
         return self
@@ -520,6 +625,17 @@ class BundleWriter:
         elif not self._closed:
             self._closed = True
             self._finish(success=False)
+
+
+def _chunks(file: IO[bytes]) -> Iterator[bytes]:
+    """The rest of a file, a chunk at a time."""
+    while True:
+        chunk = file.read(_CHUNK)
+        if not isinstance(chunk, bytes | bytearray):
+            raise TypeError("add_file() needs a binary file object: open the file with 'rb'")
+        if not chunk:
+            return
+        yield bytes(chunk)
 
 
 @overload
@@ -561,7 +677,23 @@ def open(
 
     Writing to a path goes to a temporary file beside it that replaces the
     path only when the writer closes cleanly, so a failed write never leaves
-    a half-written bundle under the final name.
+    a half-written bundle under the final name. The new file keeps the
+    permission bits of the file it replaces, and its owner and group where
+    that is permitted. A symbolic link stays a link: the file it points to
+    is replaced, or made if the link dangles. A file with more than one hard
+    link is rewritten in place once the bundle is complete, so that the
+    links stay joined. A FIFO or a device, such as ``/dev/null``, is written
+    to directly. A directory, or an invalid comment, is refused before
+    anything is created.
+
+    Raises:
+        IsADirectoryError: For writing, if the path is a directory.
+        BundleEncodeError: For writing, if the comment holds an unpaired
+            surrogate.
+        TypeError: If the comment is not a str, or the file object is not
+            binary.
+        OSError: If the path cannot be opened or written; the error names
+            the path, never the temporary file.
 
     Examples:
         >>> import os, tempfile, seedbundle
@@ -580,8 +712,6 @@ def open(
         return BundleReader(file, strict=strict)
     if mode == "w":
         if isinstance(file, str | os.PathLike):
-            target = os.fspath(file)
-            fp, temporary = create_beside(target)
-            return BundleWriter(fp, comment=comment, sha256=sha256, close=True, commit=(temporary, target))
+            return BundleWriter._to_path(file, comment=comment, sha256=sha256)
         return BundleWriter(file, comment=comment, sha256=sha256)
     raise ValueError(f"mode must be 'r' or 'w', not {mode!r}")
