@@ -20,6 +20,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(layer.split())
     for layer in (
         "_errors",
+        "_ignore",
         "_syntax",
         "_atomic",
         "_article",

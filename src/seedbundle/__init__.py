@@ -14,6 +14,7 @@ from ._article import Article
 from ._errors import BundleDecodeError, BundleEncodeError, BundleError, PackError, PackWarning, UnpackError
 from ._model import Bundle, Entry
 from ._pack import pack, pack_to
+from ._select import Ignored
 from ._stream import BundleReader, BundleWriter, open
 from ._unpack import unpack, unpack_from
 
@@ -33,6 +34,7 @@ __all__ = [  # noqa: RUF022
     "unpack",
     "pack_to",
     "unpack_from",
+    "Ignored",
     "BundleError",
     "BundleDecodeError",
     "BundleEncodeError",

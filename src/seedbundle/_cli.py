@@ -26,7 +26,7 @@ from ._errors import BundleDecodeError, BundleError, PackWarning, UnpackError
 from ._model import Entry
 from ._names import check_names
 from ._pack import pack_to
-from ._select import select_files
+from ._select import Ignored, select_files
 from ._stream import open as open_bundle
 from ._syntax import encode_name
 from ._unpack import reader_source, unpack_entries
@@ -279,7 +279,19 @@ def _add_pack(commands: Any) -> None:
         "--no-ignore",
         dest="gitignore",
         action="store_false",
-        help="do not read .gitignore files (.git itself is always left out)",
+        help="pack ignored files too: do not ask git or read .gitignore files (.git itself is always left out)",
+    )
+    command.add_argument(
+        "--no-git",
+        dest="git",
+        action="store_false",
+        help="do not ask git which files to pack; read .gitignore files, .git/info/exclude and"
+        " the global excludes file without it (tracked files that are ignored are left out)",
+    )
+    command.add_argument(
+        "--list-ignored",
+        action="store_true",
+        help="list each path left out on purpose on stderr, with the pattern or reason",
     )
     links = command.add_mutually_exclusive_group()
     links.add_argument(
@@ -655,14 +667,20 @@ def _write_pack(args: argparse.Namespace) -> tuple[int, int]:
             comment=args.comment,
             sha256=args.sha256,
             gitignore=args.gitignore,
+            git=args.git,
             include=args.include,
             exclude=args.exclude,
             symlinks=args.symlinks,
             progress=progress,
+            ignored=_list_ignored if args.list_ignored else None,
         )
     if args.output == STDIO:
         sys.stdout.buffer.flush()
     return count, total_bytes
+
+
+def _list_ignored(ignored: Ignored) -> None:
+    sys.stderr.write(f"{PROGRAM}: ignored {encode_name(ignored.name)} ({ignored.reason})\n")
 
 
 def _plural(count: int, noun: str) -> str:

@@ -11,7 +11,7 @@ from typing import IO
 from ._atomic import PathArg, atomic_output
 from ._errors import PackError
 from ._model import Bundle, Entry, check_comment
-from ._select import FoundFile, SymlinkPolicy, select_files, warn
+from ._select import FoundFile, IgnoredHook, SymlinkPolicy, select_files, warn
 from ._stream import BundleWriter
 from ._stream import open as open_bundle
 
@@ -56,12 +56,30 @@ def iter_tree(
     /,
     *,
     gitignore: bool = True,
+    git: bool = True,
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
     symlinks: SymlinkPolicy = "error",
+    ignored: IgnoredHook | None = None,
 ) -> Iterator[Entry]:
-    """Read the files of a tree as entries, one at a time, in path-component order."""
-    found = select_files(directory, gitignore=gitignore, include=include, exclude=exclude, symlinks=symlinks)
+    """Read the files of a tree as entries, one at a time, in path-component order.
+
+    The patterns are checked (and may raise) at the call, the files only as
+    the entries are taken.
+    """
+    found = select_files(
+        directory,
+        gitignore=gitignore,
+        git=git,
+        include=include,
+        exclude=exclude,
+        symlinks=symlinks,
+        ignored=ignored,
+    )
+    return _read_all(found)
+
+
+def _read_all(found: Iterator[FoundFile]) -> Iterator[Entry]:
     for file in found:
         entry = read_file(file)
         if entry is not None:
@@ -74,9 +92,11 @@ def pack(
     *,
     comment: str = "",
     gitignore: bool = True,
+    git: bool = True,
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
     symlinks: SymlinkPolicy = "error",
+    ignored: IgnoredHook | None = None,
 ) -> Bundle:
     """Read the regular files below a directory into a bundle.
 
@@ -87,23 +107,37 @@ def pack(
     bytes and the owner's executable bit of every file are kept exactly.
 
     A ``.git`` directory is always left out. Unless ``gitignore`` is false,
-    so is every path that git would ignore: ``.gitignore`` files in the tree
-    and in its parents up to the top of the git work tree, and
-    ``.git/info/exclude``.
+    the files are the ones git would list. In a git work tree, with git on
+    the PATH, they are exactly those of ``git ls-files --cached --others
+    --exclude-standard``: tracked files even where an ignore pattern matches
+    them, untracked files that no ``.gitignore``, ``.git/info/exclude`` or
+    ``core.excludesFile`` ignores, and no nested repository. Elsewhere, or
+    with ``git=False``, the ``.gitignore`` files in the tree (and in its
+    parents up to the top of a work tree), ``.git/info/exclude`` and the
+    global excludes file at its default place are read and matched as git
+    does. If git fails, a :class:`PackWarning` says so and the files are
+    read without it.
 
     For a tree larger than memory use :func:`pack_to`.
 
     Args:
         directory: The directory to pack.
         comment: The bundle's comment.
-        gitignore: Honour ``.gitignore`` files as git does.
+        gitignore: Leave out what git ignores; false packs every file
+            but ``.git``.
+        git: Ask git which files to pack when ``directory`` is in a git
+            work tree; false reads the ignore files without git.
         include: If given, pack only the files that match one of these
-            patterns (``.gitignore`` syntax, relative to ``directory``).
+            patterns, or lie in a directory that does (``.gitignore``
+            syntax, relative to ``directory``: ``src/`` matches every
+            directory named ``src``, ``/src/`` only the top one).
         exclude: Leave out the files and directories that match one of
             these patterns (``.gitignore`` syntax); it wins over ``include``.
         symlinks: ``"error"`` (the default) refuses a symbolic link,
             ``"skip"`` leaves it out with a :class:`PackWarning`, and
             ``"follow"`` packs what it points to under the link's name.
+        ignored: Called with an :class:`Ignored` for each path left out on
+            purpose, and why.
 
     Returns:
         The bundle.
@@ -112,10 +146,14 @@ def pack(
         PackError: For a path that cannot be stored faithfully: a symbolic
             link (by default), a special file, a name that is not UTF-8 or
             that would be unsafe to unpack, or a missing directory.
+        ValueError: For an ``include`` or ``exclude`` pattern that can
+            match nothing, such as ``!`` or ``[z-a]``; the message names it.
         OSError: If a file cannot be read.
 
     Warns:
-        PackWarning: For every empty directory and skipped link.
+        PackWarning: For every empty directory and skipped link, an
+            ignore file that git would not read (a link, a FIFO), and a
+            failure of git.
 
     Examples:
         >>> import os, tempfile, seedbundle
@@ -128,9 +166,17 @@ def pack(
         >>> seedbundle.pack(tree, exclude=["*.log"]).names
         ('src/main.py',)
 
-    Added in version 1.0.0.
+    Added in version 1.0.0; ``git`` and ``ignored`` in version 1.1.0.
     """
-    entries = iter_tree(directory, gitignore=gitignore, include=include, exclude=exclude, symlinks=symlinks)
+    entries = iter_tree(
+        directory,
+        gitignore=gitignore,
+        git=git,
+        include=include,
+        exclude=exclude,
+        symlinks=symlinks,
+        ignored=ignored,
+    )
     return Bundle(entries, comment=comment)
 
 
@@ -151,10 +197,12 @@ def pack_to(
     comment: str = "",
     sha256: bool = False,
     gitignore: bool = True,
+    git: bool = True,
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
     symlinks: SymlinkPolicy = "error",
     progress: Callable[[str, int, int, int], object] | None = None,
+    ignored: IgnoredHook | None = None,
 ) -> int:
     """Pack a directory into a bundle file, one chunk of one file at a time.
 
@@ -176,6 +224,7 @@ def pack_to(
         comment: The bundle's comment.
         sha256: Add a checksum to every entry.
         gitignore: As for :func:`pack`.
+        git: As for :func:`pack`.
         include: As for :func:`pack`.
         exclude: As for :func:`pack`.
         symlinks: As for :func:`pack`.
@@ -183,6 +232,7 @@ def pack_to(
             size in bytes, the number of files done and the number selected
             in all, as ``progress(name, size, done, total)``. A file left
             out because it is the bundle counts as done with size 0.
+        ignored: As for :func:`pack`.
 
     Returns:
         The number of entries written.
@@ -190,6 +240,7 @@ def pack_to(
     Raises:
         PackError: As for :func:`pack`, and if a file changes while it is
             being packed.
+        ValueError: As for :func:`pack`.
         OSError: If a file cannot be read or the bundle cannot be written.
 
     Examples:
@@ -205,11 +256,19 @@ def pack_to(
         ...     seedbundle.load(file).names
         ('a.txt',)
 
-    Added in version 1.0.0; ``progress`` in version 1.1.0.
+    Added in version 1.0.0; ``progress``, ``git`` and ``ignored`` in version 1.1.0.
     """
     check_comment(comment)
     found = list(
-        select_files(directory, gitignore=gitignore, include=include, exclude=exclude, symlinks=symlinks)
+        select_files(
+            directory,
+            gitignore=gitignore,
+            git=git,
+            include=include,
+            exclude=exclude,
+            symlinks=symlinks,
+            ignored=ignored,
+        )
     )
     if not isinstance(file, str | os.PathLike):
         identity = file_identity(file)

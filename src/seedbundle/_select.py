@@ -5,6 +5,13 @@ so entry names come out in path-component order (``a/b`` before ``a-c``) and
 packing the same tree twice gives the same bytes. Only regular files are
 stored; anything else is refused with a message that names the path, or
 left out with a :class:`PackWarning` when the caller asked for that.
+
+Which files are considered at all is git's business. In a git work tree
+(with git on the PATH) the walk takes only the files that ``git ls-files
+--cached --others --exclude-standard`` lists; elsewhere, or with
+``git=False``, it reads the ignore files itself with :mod:`._ignore`,
+which matches them as git does. The walk is a loop over an explicit stack,
+so a tree as deep as the OS allows does not exhaust Python's recursion.
 """
 
 from __future__ import annotations
@@ -14,100 +21,100 @@ import stat
 import sys
 import types
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Callable, Iterator, Sequence
+from typing import Literal
 
 import attrs
 
 from ._errors import PackError, PackWarning
+from ._ignore import (
+    GitFailure,
+    GitListing,
+    GitPattern,
+    PatternList,
+    Rules,
+    compile_patterns,
+    find_repository,
+    git_ignore_reasons,
+    git_listing,
+    global_excludes_path,
+    is_repository,
+    read_ignore_file,
+)
 from ._names import segment_problem
 
-if TYPE_CHECKING:
-    import pathspec
-
-__all__ = ["FoundFile", "SymlinkPolicy", "select_files", "warn"]
+__all__ = ["FoundFile", "Ignored", "IgnoredHook", "SymlinkPolicy", "select_files", "warn"]
 
 SymlinkPolicy = Literal["error", "skip", "follow"]
 
 
-def _spec(patterns: Iterable[str]) -> pathspec.GitIgnoreSpec:
-    # Imported here so that `import seedbundle` (and loads/dumps) never pays for it.
-    import pathspec
+@attrs.frozen
+class Ignored:
+    """A path that :func:`pack` leaves out on purpose, and why.
 
-    return pathspec.GitIgnoreSpec.from_lines(patterns)
+    Pass a callable as ``ignored=`` to :func:`pack`, :func:`pack_to` or
+    ``iter_tree`` to hear of each one, in the order of the walk. A directory
+    left out whole is reported once, its name ending in ``/``; the ``.git``
+    directory is never reported.
+
+    Attributes:
+        name: The path relative to the packed directory, with ``/``.
+        reason: Why: the ignore pattern as ``source:line:pattern`` (the
+            form of ``git check-ignore -v``), ``exclude pattern '...'``,
+            ``matches no include pattern``, ``a nested git repository``, or
+            what git said.
+
+    Examples:
+        >>> import os, tempfile, seedbundle
+        >>> tree = tempfile.mkdtemp()
+        >>> for name, text in [(".gitignore", "*.log\\n"), ("a.log", ""), ("a.py", "")]:
+        ...     with open(os.path.join(tree, name), "w") as f:
+        ...         _ = f.write(text)
+        >>> left_out = []
+        >>> seedbundle.pack(tree, git=False, ignored=left_out.append).names
+        ('.gitignore', 'a.py')
+        >>> left_out
+        [Ignored(name='a.log', reason='.gitignore:1:*.log')]
+
+    Added in version 1.1.0.
+    """
+
+    name: str
+    reason: str
+
+
+Ignored.__module__ = "seedbundle"  # as for the exceptions: pickles name the public package
+IgnoredHook = Callable[[Ignored], object]
 
 
 @attrs.frozen
-class _IgnoreFile:
-    base: str  # the directory of the ignore file, relative to the ignore root, with '/'
-    spec: pathspec.GitIgnoreSpec
+class FoundFile:
+    """A regular file that the walk selected, not yet read."""
 
-
-def _read_ignore_file(path: str) -> pathspec.GitIgnoreSpec | None:
-    try:
-        with open(path, "rb") as file:
-            data = file.read()
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-        return None
-    # git reads ignore files as bytes; a byte that is not UTF-8 cannot be part
-    # of a UTF-8 name, so replacing it never changes which names match.
-    lines = data.decode("utf-8", "replace").splitlines()
-    return _spec(lines) if any(line.strip() for line in lines) else None
-
-
-def _ignored(rules: Sequence[_IgnoreFile], path: str, is_dir: bool) -> bool:
-    """Apply ignore files like git: the deepest file with a matching pattern decides."""
-    candidate = path + "/" if is_dir else path
-    for rule in reversed(rules):
-        if candidate.startswith(rule.base):
-            include = rule.spec.check_file(candidate[len(rule.base) :]).include
-            if include is not None:
-                return bool(include)
-    return False
-
-
-def _enclosing_rules(root: str) -> tuple[tuple[_IgnoreFile, ...], str]:
-    """The ignore files of the git work tree around ``root``, and root's path in it.
-
-    Packing a subdirectory of a repository honours the ignore files of its
-    parents, as git does. If git would ignore the directory itself, the caller
-    asked for it explicitly, so only the ignore files inside it apply.
-    """
-    absolute = os.path.abspath(root)
-    top = absolute
-    while not os.path.lexists(os.path.join(top, ".git")):
-        parent = os.path.dirname(top)
-        if parent == top:
-            return (), ""
-        top = parent
-    rules: list[_IgnoreFile] = []
-    excludes = _read_ignore_file(os.path.join(top, ".git", "info", "exclude"))
-    if excludes is not None:
-        rules.append(_IgnoreFile("", excludes))
-    lead = ""
-    current = top
-    for part in os.path.relpath(absolute, top).split(os.sep) if absolute != top else []:
-        spec = _read_ignore_file(os.path.join(current, ".gitignore"))
-        if spec is not None:
-            rules.append(_IgnoreFile(lead, spec))
-        lead += part + "/"
-        current = os.path.join(current, part)
-        if _ignored(rules, lead[:-1], is_dir=True):
-            return (), ""
-    return tuple(rules), lead
+    name: str  # the entry name: the path relative to the root, with '/'
+    path: str  # the path to open
+    follow: bool  # whether opening it may follow a symbolic link
 
 
 @attrs.frozen
 class _Selection:
     gitignore: bool
-    include: pathspec.GitIgnoreSpec | None
-    exclude: pathspec.GitIgnoreSpec | None
+    git: bool
+    include: PatternList | None
+    exclude: PatternList | None
+    ignored: IgnoredHook | None
 
 
-def _patterns(what: str, patterns: Sequence[str]) -> pathspec.GitIgnoreSpec | None:
-    if isinstance(patterns, str):
-        raise TypeError(f"{what} must be a sequence of patterns, not one str")
-    return _spec(patterns) if patterns else None
+@attrs.frozen
+class _Frame:
+    """One directory of the walk: its entries still to visit, and what holds inside it."""
+
+    children: Iterator[os.DirEntry[str]]
+    rel: str  # the directory's path relative to the root, with a trailing '/' (or "")
+    rules: Rules | None  # the ignore rules in force, when the walk reads ignore files itself
+    ancestors: frozenset[tuple[int, int]]  # the directories that a followed link must not loop back to
+    included: bool  # a directory above matched an include pattern
+    listed: bool  # git's listing applies below (False below a followed link)
 
 
 def _kind(mode: int) -> str:
@@ -122,28 +129,16 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-@attrs.frozen
-class FoundFile:
-    """A regular file that the walk selected, not yet read."""
-
-    name: str  # the entry name: the path relative to the root, with '/'
-    path: str  # the path to open
-    follow: bool  # whether opening it may follow a symbolic link
-
-
 class _Walker:
     """Yields the selected files of a tree in path-component order."""
 
-    def __init__(
-        self,
-        root: str,
-        selection: _Selection,
-        *,
-        symlinks: SymlinkPolicy,
-    ) -> None:
+    def __init__(self, root: str, selection: _Selection, *, symlinks: SymlinkPolicy) -> None:
         self.root = root
         self.selection = selection
         self.symlinks = symlinks
+        self.lead = b""  # root's path below the top of its work tree, for matching ignore files
+        self.listing: GitListing | None = None
+        self.reasons: dict[str, str] = {}
 
     def files(self) -> Iterator[FoundFile]:
         try:
@@ -152,95 +147,186 @@ class _Walker:
             raise PackError(f"{self.root!r} does not exist", self.root) from None
         if not stat.S_ISDIR(info.st_mode):
             raise PackError(f"{self.root!r} is not a directory", self.root)
-        rules, lead = _enclosing_rules(self.root) if self.selection.gitignore else ((), "")
-        yield from self._walk(self.root, "", rules, lead, {(info.st_dev, info.st_ino)})
+        rules = self._start() if self.selection.gitignore else None
+        top = self._frame(self.root, "", rules, frozenset({(info.st_dev, info.st_ino)}), False, True)
+        stack = [top]
+        while stack:
+            frame = stack[-1]
+            child = next(frame.children, None)
+            if child is None:
+                stack.pop()
+                continue
+            found = self._visit(child, frame)
+            if isinstance(found, FoundFile):
+                yield found
+            elif found is not None:
+                stack.append(found)
 
-    def _walk(
+    def _start(self) -> Rules | None:
+        """Ask git for the files, or return the ignore rules that hold at the root."""
+        if self.selection.git:
+            try:
+                self.listing = git_listing(self.root)
+                if self.listing is not None and self.selection.ignored is not None:
+                    self.reasons = git_ignore_reasons(self.root)
+            except GitFailure as failure:
+                self.listing = None
+                warn(f"{failure}; reading the ignore files without git", self.root)
+            if self.listing is not None:
+                return None
+        return self._enclosing_rules()
+
+    def _enclosing_rules(self) -> Rules:
+        """The ignore files of the work tree around the root that apply to it, as git reads them.
+
+        Packing a subdirectory of a repository honours the ignore files of
+        its parents. If those ignore the directory itself, the caller asked
+        for it by name, so only the ignore files inside it apply.
+        """
+        repository = find_repository(self.root)
+        if repository is None:
+            return Rules()
+        files = []
+        if repository.common_dir is not None:
+            exclude = os.path.join(repository.common_dir, "info", "exclude")
+            files.append(read_ignore_file(exclude, source=exclude, follow=True).patterns)
+        excludes = global_excludes_path()
+        if excludes is not None:
+            files.append(read_ignore_file(excludes, source=excludes, follow=True).patterns)
+        rules = Rules(files=tuple(patterns for patterns in files if patterns))
+        absolute = os.path.abspath(self.root)
+        current, lead = repository.top, ""
+        for part in os.path.relpath(absolute, current).split(os.sep) if absolute != current else []:
+            rules = rules.push(self._ignore_file(current, os.fsencode(lead), lead))
+            lead += part + "/"
+            current = os.path.join(current, part)
+            if rules.excluded(os.fsencode(lead[:-1]), True) is not None:
+                return Rules()
+        self.lead = os.fsencode(lead)
+        return rules
+
+    def _ignore_file(self, directory: str, base: bytes, shown: str) -> tuple[GitPattern, ...]:
+        """The patterns of the ``.gitignore`` in ``directory``; ``base`` is its path for matching."""
+        path = os.path.join(directory, ".gitignore")
+        read = read_ignore_file(path, source=shown + ".gitignore", base=base)
+        if read.problem is not None:
+            warn(f"skipped the ignore file {path!r}: {read.problem}", path)
+        return read.patterns
+
+    def _frame(
         self,
         directory: str,
         rel: str,
-        rules: tuple[_IgnoreFile, ...],
-        lead: str,
-        ancestors: set[tuple[int, int]],
-    ) -> Iterator[FoundFile]:
+        rules: Rules | None,
+        ancestors: frozenset[tuple[int, int]],
+        included: bool,
+        listed: bool,
+    ) -> _Frame:
         with os.scandir(directory) as scan:
             children = sorted(scan, key=lambda child: child.name)
         if not children and rel:
             warn(f"skipped the empty directory {rel!r}: a bundle stores files only", directory)
-        if self.selection.gitignore:
-            spec = _read_ignore_file(os.path.join(directory, ".gitignore"))
-            if spec is not None:
-                rules = (*rules, _IgnoreFile(lead + rel, spec))
-        for child in children:
-            if child.name == ".git":
-                continue
-            yield from self._visit(child, rel + child.name, rules, lead, ancestors)
+        if rules is not None:
+            rules = rules.push(self._ignore_file(directory, self.lead + _bytes(rel), rel))
+        return _Frame(iter(children), rel, rules, ancestors, included, listed)
 
-    def _visit(
-        self,
-        child: os.DirEntry[str],
-        name: str,
-        rules: tuple[_IgnoreFile, ...],
-        lead: str,
-        ancestors: set[tuple[int, int]],
-    ) -> Iterator[FoundFile]:
+    def _visit(self, child: os.DirEntry[str], frame: _Frame) -> FoundFile | _Frame | None:
+        if child.name == ".git":
+            return None
+        name = frame.rel + child.name
         path = child.path
+        link = child.is_symlink()
+        # git never sees through a link: for matching, a link is a file.
+        is_dir = not link and child.is_dir(follow_symlinks=False)
+        reason = self._left_out(child, name, is_dir, frame)
+        if reason is not None:
+            self._report(name + "/" if is_dir else name, reason)
+            return None
         info: os.stat_result | None = None
-        if child.is_symlink():
-            if self.symlinks == "skip":
-                if not self._excluded(name, False, rules, lead):
-                    warn(f"skipped the symbolic link {name!r}", path)
-                return
-            if self.symlinks == "error":
-                if not self._excluded(name, False, rules, lead):
-                    raise PackError(
-                        f"{path!r} is a symbolic link, which a bundle cannot store"
-                        " (skip links with symlinks='skip' / --skip-symlinks, or pack what they"
-                        " point to with symlinks='follow' / --follow-symlinks)",
-                        path,
-                    )
-                return
-            try:
-                info = os.stat(path)
-            except OSError as error:
-                raise PackError(f"{path!r} is a broken symbolic link: {error.strerror}", path) from None
+        if link:
+            info = self._link(path, name)
+            if info is None:
+                return None
             is_dir = stat.S_ISDIR(info.st_mode)
-        else:
-            is_dir = child.is_dir(follow_symlinks=False)
-        if self._excluded(name, is_dir, rules, lead):
-            return
         _check_pack_name(child.name, path)
         if is_dir:
-            yield from self._enter(path, name, rules, lead, ancestors, info)
-        elif stat.S_ISREG(info.st_mode) if info else child.is_file(follow_symlinks=False):
-            if self.selection.include is None or self.selection.include.match_file(name):
-                yield FoundFile(name, path, follow=self.symlinks == "follow")
-        else:
+            return self._enter(path, name, frame, info, listed=frame.listed and not link)
+        if not (stat.S_ISREG(info.st_mode) if info else child.is_file(follow_symlinks=False)):
             mode = info.st_mode if info is not None else child.stat(follow_symlinks=False).st_mode
             raise PackError(f"{path!r} is {_kind(mode)}, which a bundle cannot store (exclude it)", path)
+        include = self.selection.include
+        if include is not None and not frame.included and include.decides(_bytes(name), False) is None:
+            self._report(name, "matches no include pattern")
+            return None
+        return FoundFile(name, path, follow=self.symlinks == "follow")
+
+    def _left_out(self, child: os.DirEntry[str], name: str, is_dir: bool, frame: _Frame) -> str | None:
+        """Why git, an ignore file or an exclude pattern leaves the entry out, or None."""
+        exclude = self.selection.exclude
+        if exclude is not None:
+            pattern = exclude.decides(_bytes(name), is_dir)
+            if pattern is not None:
+                return f"exclude pattern {pattern.text!r}"
+        if self.listing is not None and frame.listed:
+            return self._unlisted(name, is_dir)
+        if frame.rules is None:
+            return None
+        pattern = frame.rules.excluded(self.lead + _bytes(name), is_dir)
+        if pattern is not None:
+            return pattern.reason
+        if is_dir and is_repository(child.path):
+            return "a nested git repository"
+        return None
+
+    def _unlisted(self, name: str, is_dir: bool) -> str | None:
+        listing = self.listing
+        assert listing is not None
+        if name in (listing.directories if is_dir else listing.files):
+            return None
+        if name in listing.nested:
+            return "a nested git repository"
+        if is_dir and name in listing.files:
+            return "a submodule"
+        key = name + "/" if is_dir else name
+        return self.reasons.get(key, "not listed by git ls-files")
+
+    def _link(self, path: str, name: str) -> os.stat_result | None:
+        if self.symlinks == "skip":
+            warn(f"skipped the symbolic link {name!r}", path)
+            return None
+        if self.symlinks == "error":
+            raise PackError(
+                f"{path!r} is a symbolic link, which a bundle cannot store"
+                " (skip links with symlinks='skip' / --skip-symlinks, or pack what they"
+                " point to with symlinks='follow' / --follow-symlinks)",
+                path,
+            )
+        try:
+            return os.stat(path)
+        except OSError as error:
+            raise PackError(f"{path!r} is a broken symbolic link: {error.strerror}", path) from None
 
     def _enter(
-        self,
-        path: str,
-        name: str,
-        rules: tuple[_IgnoreFile, ...],
-        lead: str,
-        ancestors: set[tuple[int, int]],
-        info: os.stat_result | None,
-    ) -> Iterator[FoundFile]:
-        if info is None:  # a real directory: it cannot close a loop without a link
-            yield from self._walk(path, name + "/", rules, lead, ancestors)
-            return
-        key = (info.st_dev, info.st_ino)
-        if key in ancestors:
-            raise PackError(f"{path!r} is a symbolic link that loops back to its own parent", path)
-        yield from self._walk(path, name + "/", rules, lead, ancestors | {key})
+        self, path: str, name: str, frame: _Frame, info: os.stat_result | None, *, listed: bool
+    ) -> _Frame:
+        ancestors = frame.ancestors
+        if info is not None:  # a real directory cannot close a loop without a link
+            key = (info.st_dev, info.st_ino)
+            if key in ancestors:
+                raise PackError(f"{path!r} is a symbolic link that loops back to its own parent", path)
+            ancestors = ancestors | {key}
+        include = self.selection.include
+        included = frame.included or (include is not None and include.decides(_bytes(name), True) is not None)
+        rules = frame.rules if listed or self.listing is None else None
+        return self._frame(path, name + "/", rules, ancestors, included, listed)
 
-    def _excluded(self, name: str, is_dir: bool, rules: tuple[_IgnoreFile, ...], lead: str) -> bool:
-        exclude = self.selection.exclude
-        if exclude is not None and exclude.match_file(name + "/" if is_dir else name):
-            return True
-        return bool(rules) and _ignored(rules, lead + name, is_dir)
+    def _report(self, name: str, reason: str) -> None:
+        if self.selection.ignored is not None:
+            self.selection.ignored(Ignored(name, reason))
+
+
+def _bytes(name: str) -> bytes:
+    return os.fsencode(name)
 
 
 def warn(message: str, path: str) -> None:
@@ -279,20 +365,26 @@ def select_files(
     /,
     *,
     gitignore: bool = True,
+    git: bool = True,
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
     symlinks: SymlinkPolicy = "error",
+    ignored: IgnoredHook | None = None,
 ) -> Iterator[FoundFile]:
     """The files of a tree that a bundle would hold, one at a time, in path-component order.
 
     Problems (a symbolic link by default, a special file, an unsafe name)
-    raise :class:`PackError` when the walk reaches them.
+    raise :class:`PackError` when the walk reaches them; an include or
+    exclude pattern that can match nothing raises ``PatternError`` (a
+    ValueError) at once.
     """
     if symlinks not in ("error", "skip", "follow"):
         raise ValueError(f"symlinks must be 'error', 'skip' or 'follow', not {symlinks!r}")
     selection = _Selection(
         gitignore=gitignore,
-        include=_patterns("include", include),
-        exclude=_patterns("exclude", exclude),
+        git=git,
+        include=compile_patterns("include", include),
+        exclude=compile_patterns("exclude", exclude),
+        ignored=ignored,
     )
     return _Walker(os.fspath(directory), selection, symlinks=symlinks).files()
