@@ -92,11 +92,12 @@ class _Never(Exception):
     """A pattern that can match no path; the message says why."""
 
 
-def _bracket(p: bytes, i: int) -> tuple[frozenset[int], int]:
+def _bracket(p: bytes, i: int, notes: list[str]) -> tuple[frozenset[int], int]:
     """The bytes that the bracket expression opened just before ``p[i]`` matches, and the index past it.
 
     This follows the ``case '['`` of git's ``dowild()`` step by step, but
-    collects every byte it would accept instead of testing one.
+    collects every byte it would accept instead of testing one. A reversed
+    range, which git accepts and which adds nothing, is noted in ``notes``.
     """
 
     def at(k: int) -> int:
@@ -128,7 +129,9 @@ def _bracket(p: bytes, i: int) -> tuple[frozenset[int], int]:
                 ch = at(i)
                 if not ch:
                     raise _Never("a '[' without its ']'")
-            members.update(range(prev, ch + 1))  # empty for a reversed range, as in git
+            if prev > ch:
+                notes.append(f"the range {chr(prev)!r}-{chr(ch)!r} is reversed, so it adds nothing")
+            members.update(range(prev, ch + 1))
             ch = 0  # a range cannot start where another ends
         elif ch == _OPEN and at(i + 1) == _COLON:
             start = end = i + 2
@@ -171,7 +174,7 @@ def _byte_class(members: frozenset[int]) -> bytes:
     return b"[" + b"".join(parts) + b"]"
 
 
-def _wildmatch(p: bytes) -> tuple[bytes, str | None]:
+def _wildmatch(p: bytes, notes: list[str]) -> tuple[bytes, str | None]:
     """A regular expression that matches what ``wildmatch(p, text, WM_PATHNAME)`` does.
 
     Returns the expression, and why it matches nothing if it does not.
@@ -208,7 +211,7 @@ def _wildmatch(p: bytes) -> tuple[bytes, str | None]:
                 out.append(b".*" if end - i >= 2 and whole else b"[^/]*")
             i = end
         elif ch == _OPEN:
-            members, i = _bracket(p, i + 1)
+            members, i = _bracket(p, i + 1, notes)
             if not members and empty is None:
                 empty = f"the bracket expression in {_show(p)} matches no character"
             out.append(_byte_class(members))
@@ -242,20 +245,18 @@ class GitPattern:
     directory_only: bool
     basename_only: bool  # no '/' in the pattern: it is tried on the last component alone
     regex: re.Pattern[bytes]
-    never: str | None  # why it matches nothing, or None
+    problem: str | None  # why it matches nothing, or part of it does nothing (likely a mistake), or None
 
     def matches(self, path: bytes, is_dir: bool) -> bool:
         """Whether the pattern matches ``path`` (relative to the matching root, no trailing '/')."""
         if self.directory_only and not is_dir:
             return False
-        if self.basename_only:
-            return self.regex.fullmatch(path, path.rfind(b"/") + 1) is not None
         base = self.base
-        if base:
-            if not path.startswith(base) or len(path) == len(base):
-                return False
-            return self.regex.fullmatch(path, len(base)) is not None
-        return self.regex.fullmatch(path) is not None
+        # git loads a .gitignore only for the paths below its directory, so its base always applies.
+        if base and (not path.startswith(base) or len(path) == len(base)):
+            return False
+        start = path.rfind(b"/") + 1 if self.basename_only else len(base)
+        return self.regex.fullmatch(path, start) is not None
 
     @property
     def reason(self) -> str:
@@ -274,6 +275,7 @@ def _parse(line: bytes, *, source: str, lineno: int, base: bytes) -> GitPattern:
     basename_only = b"/" not in p
     prefix = _simple_length(p)
     never: str | None = None
+    notes: list[str] = []
     if not basename_only and p.startswith(b"/"):
         p, prefix = p[1:], prefix - 1
     try:
@@ -281,12 +283,12 @@ def _parse(line: bytes, *, source: str, lineno: int, base: bytes) -> GitPattern:
             raise _Never("it is empty, so it matches nothing")  # git keeps such a line; it matches nothing
         if basename_only:
             # match_basename() hands the whole pattern to wildmatch().
-            body, never = _wildmatch(p)
+            body, never = _wildmatch(p, notes)
         else:
             # match_pathname() compares the part before the first glob character
             # as plain bytes and gives only the rest to wildmatch(), for which it
             # starts a component: 'a**/b' matches 'ab' and 'ax/y/b'.
-            rest, never = _wildmatch(p[prefix:])
+            rest, never = _wildmatch(p[prefix:], notes)
             body = re.escape(p[:prefix]) + rest
     except _Never as problem:
         body, never = b"(?!)", str(problem)
@@ -299,7 +301,7 @@ def _parse(line: bytes, *, source: str, lineno: int, base: bytes) -> GitPattern:
         directory_only=directory_only,
         basename_only=basename_only,
         regex=re.compile(body, re.DOTALL),
-        never=never,
+        problem=never or (notes[0] if notes else None),
     )
 
 
@@ -384,11 +386,14 @@ def read_ignore_file(path: str, *, source: str, base: bytes = b"", follow: bool 
         if error.errno == errno.ELOOP or (not follow and os.path.islink(path)):
             return IgnoreFile(source, (), "it is a symbolic link, which git does not follow")
         return IgnoreFile(source, (), f"it cannot be read: {error.strerror}")
-    with open(handle, "rb") as file:
+    try:
         mode = os.fstat(handle).st_mode
         if not stat.S_ISREG(mode):
             return IgnoreFile(source, (), f"it is {_kind(mode)}, not a file")
-        data = file.read()
+        with os.fdopen(os.dup(handle), "rb") as file:
+            data = file.read()
+    finally:
+        os.close(handle)
     return IgnoreFile(source, parse_ignore_lines(data, source=source, base=base))
 
 
@@ -532,9 +537,11 @@ class PatternError(ValueError):
 def compile_patterns(what: str, patterns: Sequence[str]) -> PatternList | None:
     """Compile the caller's patterns (``.gitignore`` syntax), or None for none.
 
-    A pattern that can never match is a mistake, not a rule to keep, so it
-    raises ValueError naming it: ``!`` (git reads it as nothing), ``[z-a]``,
-    a ``[`` without ``]``, a trailing backslash, a comment or blank line.
+    A pattern that can never match, or that has a part that does nothing,
+    is a mistake, not a rule to keep, so it raises :class:`PatternError`
+    naming it: ``!`` (git reads it as nothing), ``[z-a]`` (git reads it as
+    ``z``), a ``[`` without ``]``, a trailing backslash, a comment or a
+    blank line.
     """
     if isinstance(patterns, str):
         raise TypeError(f"{what} must be a sequence of patterns, not one str")
@@ -559,8 +566,8 @@ def _user_pattern(what: str, pattern: str, index: int) -> GitPattern:
     if not line:
         raise refuse("it is empty")
     parsed = _parse(line, source=what, lineno=index, base=b"")
-    if parsed.never is not None:
-        raise refuse(parsed.never)
+    if parsed.problem is not None:
+        raise refuse(parsed.problem)
     return parsed
 
 
