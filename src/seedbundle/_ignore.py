@@ -583,7 +583,7 @@ class GitListing:
     """What ``git ls-files --cached --others --exclude-standard`` lists below a directory."""
 
     files: frozenset[str]  # paths relative to the directory, with '/'
-    directories: frozenset[str]  # every directory that holds a listed file, "" for the root
+    directories: frozenset[str]  # every directory that holds a listed entry, "" for the root
     nested: frozenset[str]  # nested repositories, which git lists as 'sub/' and does not enter
 
     @classmethod
@@ -593,15 +593,14 @@ class GitListing:
         nested: set[str] = set()
         directories = {""}
         for raw in output.split(b"\0"):
-            if raw.endswith(b"/"):
-                nested.add(os.fsdecode(raw[:-1]))
-            elif raw:
-                name = os.fsdecode(raw)
-                files.add(name)
-                slash = name.rfind("/")
-                while slash > 0 and name[:slash] not in directories:
-                    directories.add(name[:slash])
-                    slash = name.rfind("/", 0, slash)
+            if not raw:
+                continue
+            name = os.fsdecode(raw.rstrip(b"/"))
+            (nested if raw.endswith(b"/") else files).add(name)
+            slash = name.rfind("/")
+            while slash > 0 and name[:slash] not in directories:
+                directories.add(name[:slash])
+                slash = name.rfind("/", 0, slash)
         return cls(frozenset(files), frozenset(directories), frozenset(nested))
 
 
