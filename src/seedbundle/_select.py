@@ -65,11 +65,10 @@ class Ignored:
             what git said.
 
     Examples:
-        >>> import os, tempfile, seedbundle
-        >>> tree = tempfile.mkdtemp()
+        >>> import pathlib, tempfile, seedbundle
+        >>> tree = pathlib.Path(tempfile.mkdtemp())
         >>> for name, text in [(".gitignore", "*.log\\n"), ("a.log", ""), ("a.py", "")]:
-        ...     with open(os.path.join(tree, name), "w") as f:
-        ...         _ = f.write(text)
+        ...     _ = (tree / name).write_text(text)
         >>> left_out = []
         >>> seedbundle.pack(tree, git=False, ignored=left_out.append).names
         ('.gitignore', 'a.py')
@@ -287,8 +286,9 @@ class _Walker:
             return "a nested git repository"
         if is_dir and name in listing.files:
             return "a submodule"
-        key = name + "/" if is_dir else name
-        return self.reasons.get(key, "not listed by git ls-files")
+        if is_dir:
+            return self.reasons.get(name + "/", "git lists no file in it")
+        return self.reasons.get(name, "not listed by git ls-files")
 
     def _link(self, path: str, name: str) -> os.stat_result | None:
         if self.symlinks == "skip":

@@ -23,6 +23,7 @@ from seedbundle._cli import main
 from .gitutil import git, isolated_git_environment, ls_files, needs_git, write_files
 
 pytestmark = needs_git
+posix_only = pytest.mark.skipif(os.name != "posix", reason="needs FIFOs and symbolic links")
 
 
 @pytest.fixture(autouse=True)
@@ -180,6 +181,7 @@ def test_without_git_on_the_path_the_ignore_files_are_read(
     ]
 
 
+@posix_only
 def test_git_mode_does_not_hang_on_a_fifo_gitignore(tmp_path: Path) -> None:
     # git 2.39 itself waits for ever in open() on such a file; seedbundle must not.
     root = tmp_path / "repo"
@@ -198,6 +200,7 @@ def test_git_mode_does_not_hang_on_a_fifo_gitignore(tmp_path: Path) -> None:
     assert done.stdout.strip() == "('.gitignore', 'a.txt', 'sub/b.txt')"
 
 
+@posix_only
 def test_a_symlinked_gitignore_is_not_followed_in_either_mode(tmp_path: Path) -> None:
     root = tmp_path / "repo"
     root.mkdir()
