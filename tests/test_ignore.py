@@ -238,6 +238,31 @@ def test_include_keeps_gitignore_semantics_and_a_slash_anchors(tmp_path: Path) -
 # -- the walk ------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("gitignore", "files", "packed"),
+    [
+        # The disagreements with git that pathspec 1.1.1 gave 1.0.0, as pack sees them.
+        ("*\n!*/\n!*.py\n", ["src/c.py", "src/d.txt"], ["src/c.py"]),
+        ("!*\n/*\n", ["deep/Foo"], []),
+        ("abc/**\n!abc/keep\n", ["abc/keep", "abc/x"], [".gitignore", "abc/keep"]),
+        ("foo/**/\n", ["foo/a/x", "foo/b"], [".gitignore", "foo/b"]),
+        ("[[:upper:]]*\n", ["Abc", "abc"], [".gitignore", "abc"]),
+        ("[[:space:]]x\n", [" x", "ax"], [".gitignore", "ax"]),
+        ("ab[\\]]c\n", ["ab]c", "abc"], [".gitignore", "abc"]),
+        ("a**/b\n", ["ab", "ax/y/b", "axb"], [".gitignore", "axb"]),
+        ("?\n", ["é", "e"], [".gitignore", "é"]),
+        ("\ufeffbom\n", ["bom", "x"], [".gitignore", "x"]),
+        ("one\x0btwo\n", ["one", "two"], [".gitignore", "one", "two"]),
+        ("one\u2028two\n", ["one", "two"], [".gitignore", "one", "two"]),
+    ],
+)
+def test_pack_leaves_out_what_git_would(
+    tmp_path: Path, gitignore: str, files: list[str], packed: list[str]
+) -> None:
+    write(tmp_path, {".gitignore": gitignore, **dict.fromkeys(files, "")})
+    assert list(names(tmp_path, git=False)) == packed
+
+
 def test_every_path_left_out_is_reported_with_its_reason(tmp_path: Path) -> None:
     write(
         tmp_path,
