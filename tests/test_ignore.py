@@ -322,6 +322,7 @@ def test_info_exclude_of_a_linked_work_tree_is_found(tmp_path: Path) -> None:
     assert names(tmp_path / "wt", git=False) == ("a",)
 
 
+@posix_only
 def test_a_tree_deeper_than_the_recursion_limit_packs(tmp_path: Path) -> None:
     depth = max(1100, sys.getrecursionlimit() + 100)
     handle = os.open(tmp_path, os.O_RDONLY)
