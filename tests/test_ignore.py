@@ -368,8 +368,9 @@ def test_cli_refuses_a_bad_pattern_in_one_line_with_status_2(
     assert main(["pack", str(tmp_path), "--include", "[z-a]"]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err == [
-        "seedbundle: error: invalid exclude pattern '!': it is empty, so it matches nothing",
-        "seedbundle: error: invalid include pattern '[z-a]': the range 'z'-'a' is reversed, so it adds nothing",
+        "seedbundle: error: --exclude: invalid exclude pattern '!': it is empty, so it matches nothing",
+        "seedbundle: error: --include: invalid include pattern '[z-a]': the range 'z'-'a' is reversed,"
+        " so it adds nothing",
     ]
     assert not (tmp_path / "o.bundle").exists()
 
@@ -377,6 +378,6 @@ def test_cli_refuses_a_bad_pattern_in_one_line_with_status_2(
 def test_cli_lists_what_it_leaves_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(tmp_path / "tree", {".gitignore": "*.log\n", "a.log": "", "b.txt": ""})
     out = tmp_path / "o.bundle"
-    assert main(["pack", str(tmp_path / "tree"), "--no-git", "--list-ignored", "-o", str(out)]) == 0
+    assert main(["pack", str(tmp_path / "tree"), "--no-git", "--list-ignored", "-q", "-o", str(out)]) == 0
     assert capsys.readouterr().err == "seedbundle: ignored a.log (.gitignore:1:*.log)\n"
     assert seedbundle.load(out.open("rb")).names == (".gitignore", "b.txt")

@@ -218,12 +218,12 @@ def test_cli_no_git_and_list_ignored(
     repository: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "o.bundle"
-    assert main(["pack", str(repository), "--list-ignored", "-o", str(out)]) == 0
+    assert main(["pack", str(repository), "--list-ignored", "-q", "-o", str(out)]) == 0
     err = capsys.readouterr().err
     assert "seedbundle: ignored debug.log (.gitignore:1:*.log)\n" in err
     assert "seedbundle: ignored vendor/lib/ (a nested git repository)\n" in err
     assert "tracked.log" in seedbundle.load(out.open("rb")).names
-    assert main(["pack", str(repository), "--no-git", "-o", str(out)]) == 0
+    assert main(["pack", str(repository), "--no-git", "-q", "-o", str(out)]) == 0
     assert "tracked.log" not in seedbundle.load(out.open("rb")).names
     assert (
         capsys.readouterr().err
