@@ -11,7 +11,7 @@ from typing import IO
 from ._atomic import PathArg, atomic_output
 from ._errors import PackError
 from ._model import Bundle, Entry, check_comment
-from ._select import FoundFile, IgnoredHook, SymlinkPolicy, select_files, warn
+from ._select import FoundFile, Ignored, SymlinkPolicy, select_files, warn
 from ._stream import BundleWriter
 from ._stream import open as open_bundle
 
@@ -60,7 +60,7 @@ def iter_tree(
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
     symlinks: SymlinkPolicy = "error",
-    ignored: IgnoredHook | None = None,
+    ignored: Callable[[Ignored], object] | None = None,
 ) -> Iterator[Entry]:
     """Read the files of a tree as entries, one at a time, in path-component order.
 
@@ -96,7 +96,7 @@ def pack(
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
     symlinks: SymlinkPolicy = "error",
-    ignored: IgnoredHook | None = None,
+    ignored: Callable[[Ignored], object] | None = None,
 ) -> Bundle:
     """Read the regular files below a directory into a bundle.
 
@@ -202,7 +202,7 @@ def pack_to(
     exclude: Sequence[str] = (),
     symlinks: SymlinkPolicy = "error",
     progress: Callable[[str, int, int, int], object] | None = None,
-    ignored: IgnoredHook | None = None,
+    ignored: Callable[[Ignored], object] | None = None,
 ) -> int:
     """Pack a directory into a bundle file, one chunk of one file at a time.
 

@@ -82,7 +82,11 @@ class Ignored:
     reason: str
 
 
-Ignored.__module__ = "seedbundle"  # as for the exceptions: pickles name the public package
+# As for the exceptions (see _errors): pickles and the API reference name the public package.
+Ignored.__module__ = "seedbundle"
+for _method in vars(Ignored).values():
+    if callable(_method) and hasattr(_method, "__module__"):
+        _method.__module__ = "seedbundle"  # else documentation tools see a loop of aliases
 IgnoredHook = Callable[[Ignored], object]
 
 
