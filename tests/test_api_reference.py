@@ -127,7 +127,6 @@ def test_no_private_module_is_shown(api_page: str) -> None:
     assert shown == []
 
 
-@pytest.mark.xfail(strict=True, reason=_NOT_YET)
 def test_bundle_writer_shows_no_internal_parameter(api_page: str) -> None:
     signature = _shown_text(_signature(api_page, "seedbundle.BundleWriter"))
     assert "comment" in signature

@@ -4,15 +4,15 @@ Everything here works on bytes, because git does: an ignore file is split on
 LF only, and a pattern is matched against the bytes of the UTF-8 path, so
 ``?`` stands for one byte, not one character.
 
-The matcher is a translation of git's own code (``dir.c`` and
-``wildmatch.c``) into regular expressions, not pathspec. pathspec 1.1.1
-disagrees with git on the order in which rules apply (``*``, ``!*/``,
-``!*.py``), on escapes and ``**`` next to other characters, on character
-classes, on bytes against characters and on how a file is split into
-lines; translating each pattern for it would mean reimplementing its
-parser anyway. ``tests/property/test_git_oracle.py`` holds this module
-equal to git itself, and ``tests/property/wildmatch_reference.py`` holds
-the translation equal to a line-by-line port of ``dowild()``.
+The matcher turns each pattern into a regular expression that implements
+the rules of git's gitignore documentation and the behaviour of git 2.39
+where the documentation is silent; it does not use pathspec. pathspec
+1.1.1 disagrees with git on the order in which rules apply (``*``,
+``!*/``, ``!*.py``), on escapes and ``**`` next to other characters, on
+character classes, on bytes against characters and on how a file is split
+into lines; working around each of these would mean replacing its parser
+anyway. ``tests/property/test_git_oracle.py`` holds this module equal to
+git itself, run on generated trees and ignore files.
 
 In a git work tree, :func:`git_listing` asks git for the files instead of
 guessing: only git knows the index, ``core.excludesFile`` and
@@ -95,9 +95,10 @@ class _Never(Exception):
 def _bracket(p: bytes, i: int, notes: list[str]) -> tuple[frozenset[int], int]:
     """The bytes that the bracket expression opened just before ``p[i]`` matches, and the index past it.
 
-    This follows the ``case '['`` of git's ``dowild()`` step by step, but
-    collects every byte it would accept instead of testing one. A reversed
-    range, which git accepts and which adds nothing, is noted in ``notes``.
+    It collects every byte that git accepts for the bracket (``!`` or ``^``
+    negates, ``]`` first is literal, ``\\`` escapes, ranges and ``[:class:]``),
+    as the oracle tests check against git itself. A reversed range, which
+    git accepts and which adds nothing, is noted in ``notes``.
     """
 
     def at(k: int) -> int:
