@@ -143,7 +143,6 @@ def test_every_seedbundle_type_in_a_signature_links_to_its_entry(api_page: str) 
     assert sorted(unexplained) == []
 
 
-@pytest.mark.xfail(strict=True, reason=_NOT_YET)
 def test_a_literal_type_shows_its_values(api_page: str) -> None:
     bare = [
         line.strip()

@@ -119,7 +119,7 @@ class Article:
         return f"{index:03d}_{self.id}.txt"
 
     def to_text(self) -> str:
-        """The document text, exactly as :meth:`from_text` reads it.
+        """The document text, exactly as [`from_text`][from_text] reads it.
 
         Examples:
             >>> import datetime

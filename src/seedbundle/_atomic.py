@@ -1,6 +1,6 @@
 """Write a file beside its target, then replace the target only on success.
 
-Every write of a path in seedbundle goes through :class:`AtomicFile`:
+Every write of a path in seedbundle goes through [`AtomicFile`][AtomicFile]:
 ``pack_to``, the command line's ``-o`` and ``seedbundle.open(path, "w")``.
 What "replace" means depends on what the path names:
 
@@ -18,7 +18,7 @@ What "replace" means depends on what the path names:
 - Anything else (a FIFO, a terminal, ``/dev/null``, ``/dev/stdout`` on a
   pipe): there is nothing to replace, so it is written to directly. A
   failure then leaves what was written so far in the stream.
-- A directory: :class:`IsADirectoryError`, before anything is created.
+- A directory: [`IsADirectoryError`][IsADirectoryError], before anything is created.
 
 Errors name the path the caller gave, never the temporary file. Interrupting
 signals are held back while the temporary file is created, renamed or
@@ -152,10 +152,10 @@ def _take_over(handle: int, old: os.stat_result) -> None:
 
 
 class AtomicFile:
-    """A binary file that takes the place of ``path`` on :meth:`commit`, and never before.
+    """A binary file that takes the place of ``path`` on [`commit`][commit], and never before.
 
     Until then the target is untouched (unless it is a FIFO or a device,
-    which is written to directly); :meth:`discard` removes the temporary
+    which is written to directly); [`discard`][discard] removes the temporary
     file. An object that is dropped without either is discarded when it is
     collected, or at exit.
 
@@ -276,7 +276,7 @@ class AtomicFile:
 
 @contextlib.contextmanager
 def atomic_output(path: PathArg) -> Iterator[AtomicFile]:
-    """An :class:`AtomicFile` that is committed if the ``with`` block succeeds, else discarded."""
+    """An [`AtomicFile`][AtomicFile] that is committed if the ``with`` block succeeds, else discarded."""
     output = AtomicFile(path)
     try:
         yield output

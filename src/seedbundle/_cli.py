@@ -156,7 +156,7 @@ _STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if
 
 @contextlib.contextmanager
 def _stop_on_signals() -> Iterator[None]:
-    """Turn SIGTERM and SIGHUP into :class:`_Terminated`, then put the old handlers back."""
+    """Turn SIGTERM and SIGHUP into [`_Terminated`][_Terminated], then put the old handlers back."""
     if threading.current_thread() is not threading.main_thread():
         yield  # only the main thread may set handlers, and only it runs them
         return

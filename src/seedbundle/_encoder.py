@@ -1,9 +1,9 @@
 """The writer: turns entries into canonical bundle bytes.
 
-An entry whose data is in memory is encoded by :func:`encode_entry`. One
+An entry whose data is in memory is encoded by [`encode_entry`][encode_entry]. One
 whose data arrives in chunks (a file larger than memory) takes two passes:
-a :class:`Survey` of the chunks decides the header, then a :class:`TextBody`
-or :class:`Base64Body` encodes the chunks again into exactly the bytes that
+a [`Survey`][Survey] of the chunks decides the header, then a [`TextBody`][TextBody]
+or [`Base64Body`][Base64Body] encodes the chunks again into exactly the bytes that
 ``encode_entry`` gives for the whole data.
 """
 
@@ -78,7 +78,7 @@ class Survey:
     """The first pass over an entry's data, a chunk at a time: what its header needs.
 
     The data is text if it is valid UTF-8 (a character may be cut between two
-    chunks) and holds no NUL byte, as for :attr:`Entry.is_text`. The SHA-256
+    chunks) and holds no NUL byte, as for [`Entry.is_text`][Entry.is_text]. The SHA-256
     of the data is taken on the way, for the header and to tell whether a
     second pass reads the same data.
     """

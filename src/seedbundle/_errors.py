@@ -136,7 +136,7 @@ class PackError(BundleEncodeError):
 
 
 class PackWarning(UserWarning):
-    """Issued for a path that :func:`pack` leaves out on purpose.
+    """Issued for a path that [`pack`][pack] leaves out on purpose.
 
     That is an empty directory (a bundle stores files only), a symbolic
     link when ``symlinks="skip"``, and the output file itself when it lies
@@ -168,7 +168,7 @@ class PackWarning(UserWarning):
 
 
 class UnpackError(BundleError, ValueError):
-    """Raised when :func:`unpack` refuses a bundle; nothing has been written.
+    """Raised when [`unpack`][unpack] refuses a bundle; nothing has been written.
 
     The reasons are an entry name that is unsafe as a relative path, two
     names that would land on the same file, and a target directory where
@@ -213,7 +213,7 @@ def locate_in(data: bytes, offset: int, *, lineno_base: int, pos_base: int) -> t
     """Locate ``offset`` in ``data``, whose first byte is at line ``lineno_base``.
 
     ``data`` must begin at the start of a line. Returns (lineno, colno, pos,
-    line) as :class:`BundleDecodeError` reports them.
+    line) as [`BundleDecodeError`][BundleDecodeError] reports them.
     """
     line_start = data.rfind(b"\n", 0, offset) + 1
     line_end = data.find(b"\n", offset)

@@ -14,7 +14,7 @@ into lines; working around each of these would mean replacing its parser
 anyway. ``tests/property/test_git_oracle.py`` holds this module equal to
 git itself, run on generated trees and ignore files.
 
-In a git work tree, :func:`git_listing` asks git for the files instead of
+In a git work tree, [`git_listing`][git_listing] asks git for the files instead of
 guessing: only git knows the index, ``core.excludesFile`` and
 ``core.ignoreCase``.
 """
@@ -539,7 +539,7 @@ def compile_patterns(what: str, patterns: Sequence[str]) -> PatternList | None:
     """Compile the caller's patterns (``.gitignore`` syntax), or None for none.
 
     A pattern that can never match, or that has a part that does nothing,
-    is a mistake, not a rule to keep, so it raises :class:`PatternError`
+    is a mistake, not a rule to keep, so it raises [`PatternError`][PatternError]
     naming it: ``!`` (git reads it as nothing), ``[z-a]`` (git reads it as
     ``z``), a ``[`` without ``]``, a trailing backslash, a comment or a
     blank line.

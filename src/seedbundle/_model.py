@@ -184,7 +184,7 @@ class Bundle:
     Raises:
         BundleEncodeError: If two entries share a name, or the comment
             holds an unpaired surrogate.
-        TypeError: If an entry is not an :class:`Entry`.
+        TypeError: If an entry is not an [`Entry`][Entry].
 
     Examples:
         >>> from seedbundle import Bundle, Entry
@@ -291,8 +291,8 @@ class Bundle:
         """Build a bundle of seed documents.
 
         Given a sequence, the articles are named ``NNN_<id>.txt`` in order,
-        where ``NNN`` is the 3-digit index and ``<id>`` is :attr:`Article.id`.
-        Given a mapping (such as the result of :meth:`articles`), its names
+        where ``NNN`` is the 3-digit index and ``<id>`` is [`Article.id`][Article.id].
+        Given a mapping (such as the result of [`articles`][articles]), its names
         are kept, so the round trip is exact.
 
         Raises:

@@ -6,12 +6,12 @@ import contextlib
 import os
 import stat
 from collections.abc import Callable, Collection, Iterator, Sequence
-from typing import IO
+from typing import IO, Literal
 
-from ._atomic import PathArg, atomic_output
+from ._atomic import atomic_output
 from ._errors import PackError
 from ._model import Bundle, Entry, check_comment
-from ._select import FoundFile, Ignored, SymlinkPolicy, select_files, warn
+from ._select import FoundFile, Ignored, select_files, warn
 from ._stream import BundleWriter
 from ._stream import open as open_bundle
 
@@ -52,14 +52,14 @@ def read_file(found: FoundFile, *, skip: Collection[Identity] = ()) -> Entry | N
 
 
 def iter_tree(
-    directory: PathArg,
+    directory: str | os.PathLike[str],
     /,
     *,
     gitignore: bool = True,
     git: bool = True,
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
-    symlinks: SymlinkPolicy = "error",
+    symlinks: Literal["error", "skip", "follow"] = "error",
     ignored: Callable[[Ignored], object] | None = None,
 ) -> Iterator[Entry]:
     """Read the files of a tree as entries, one at a time, in path-component order.
@@ -87,7 +87,7 @@ def _read_all(found: Iterator[FoundFile]) -> Iterator[Entry]:
 
 
 def pack(
-    directory: PathArg,
+    directory: str | os.PathLike[str],
     /,
     *,
     comment: str = "",
@@ -95,7 +95,7 @@ def pack(
     git: bool = True,
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
-    symlinks: SymlinkPolicy = "error",
+    symlinks: Literal["error", "skip", "follow"] = "error",
     ignored: Callable[[Ignored], object] | None = None,
 ) -> Bundle:
     """Read the regular files below a directory into a bundle.
@@ -115,10 +115,10 @@ def pack(
     with ``git=False``, the ``.gitignore`` files in the tree (and in its
     parents up to the top of a work tree), ``.git/info/exclude`` and the
     global excludes file at its default place are read and matched as git
-    does. If git fails, a :class:`PackWarning` says so and the files are
+    does. If git fails, a [`PackWarning`][PackWarning] says so and the files are
     read without it.
 
-    For a tree larger than memory use :func:`pack_to`.
+    For a tree larger than memory use [`pack_to`][pack_to].
 
     Args:
         directory: The directory to pack.
@@ -134,9 +134,9 @@ def pack(
         exclude: Leave out the files and directories that match one of
             these patterns (``.gitignore`` syntax); it wins over ``include``.
         symlinks: ``"error"`` (the default) refuses a symbolic link,
-            ``"skip"`` leaves it out with a :class:`PackWarning`, and
+            ``"skip"`` leaves it out with a [`PackWarning`][PackWarning], and
             ``"follow"`` packs what it points to under the link's name.
-        ignored: Called with an :class:`Ignored` for each path left out on
+        ignored: Called with an [`Ignored`][Ignored] for each path left out on
             purpose, and why.
 
     Returns:
@@ -190,8 +190,8 @@ def file_identity(file: IO[bytes]) -> Identity | None:
 
 
 def pack_to(
-    directory: PathArg,
-    file: PathArg | IO[bytes],
+    directory: str | os.PathLike[str],
+    file: str | os.PathLike[str] | IO[bytes],
     /,
     *,
     comment: str = "",
@@ -200,13 +200,13 @@ def pack_to(
     git: bool = True,
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
-    symlinks: SymlinkPolicy = "error",
+    symlinks: Literal["error", "skip", "follow"] = "error",
     progress: Callable[[str, int, int, int], object] | None = None,
     ignored: Callable[[Ignored], object] | None = None,
 ) -> int:
     """Pack a directory into a bundle file, one chunk of one file at a time.
 
-    The bundle is the one that :func:`pack` returns, written in canonical
+    The bundle is the one that [`pack`][pack] returns, written in canonical
     form. Memory holds the list of the selected files and one chunk (1 MiB)
     of one of them, so a file may be larger than memory: each file is read
     twice, once to learn how to store it and once to write it, and a file
@@ -214,7 +214,7 @@ def pack_to(
 
     The tree is walked first, so that its problems are found before anything
     is written. Written to a path, the bundle appears under that name only
-    once it is complete (see :func:`seedbundle.open` for what a path may
+    once it is complete (see [`seedbundle.open`][seedbundle.open] for what a path may
     name). A bundle file inside the tree, the one being written or the one
     it replaces, is not packed into it.
 
@@ -223,24 +223,24 @@ def pack_to(
         file: A path, or a writable binary file object.
         comment: The bundle's comment.
         sha256: Add a checksum to every entry.
-        gitignore: As for :func:`pack`.
-        git: As for :func:`pack`.
-        include: As for :func:`pack`.
-        exclude: As for :func:`pack`.
-        symlinks: As for :func:`pack`.
+        gitignore: As for [`pack`][pack].
+        git: As for [`pack`][pack].
+        include: As for [`pack`][pack].
+        exclude: As for [`pack`][pack].
+        symlinks: As for [`pack`][pack].
         progress: Called after each selected file with its entry name, its
             size in bytes, the number of files done and the number selected
             in all, as ``progress(name, size, done, total)``. A file left
             out because it is the bundle counts as done with size 0.
-        ignored: As for :func:`pack`.
+        ignored: As for [`pack`][pack].
 
     Returns:
         The number of entries written.
 
     Raises:
-        PackError: As for :func:`pack`, and if a file changes while it is
+        PackError: As for [`pack`][pack], and if a file changes while it is
             being packed.
-        ValueError: As for :func:`pack`.
+        ValueError: As for [`pack`][pack].
         OSError: If a file cannot be read or the bundle cannot be written.
 
     Examples:

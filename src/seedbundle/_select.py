@@ -4,7 +4,7 @@ The walk lists each directory sorted by the UTF-8 bytes of its entry names,
 so entry names come out in path-component order (``a/b`` before ``a-c``) and
 packing the same tree twice gives the same bytes. Only regular files are
 stored; anything else is refused with a message that names the path, or
-left out with a :class:`PackWarning` when the caller asked for that.
+left out with a [`PackWarning`][PackWarning] when the caller asked for that.
 
 Which files are considered at all is git's business. In a git work tree
 (with git on the PATH) the walk takes only the files that ``git ls-files
@@ -50,9 +50,9 @@ SymlinkPolicy = Literal["error", "skip", "follow"]
 
 @attrs.frozen
 class Ignored:
-    """A path that :func:`pack` leaves out on purpose, and why.
+    """A path that [`pack`][pack] leaves out on purpose, and why.
 
-    Pass a callable as ``ignored=`` to :func:`pack`, :func:`pack_to` or
+    Pass a callable as ``ignored=`` to [`pack`][pack], [`pack_to`][pack_to] or
     ``iter_tree`` to hear of each one, in the order of the walk. A directory
     left out whole is reported once, its name ending in ``/``; the ``.git``
     directory is never reported.
@@ -378,7 +378,7 @@ def select_files(
     """The files of a tree that a bundle would hold, one at a time, in path-component order.
 
     Problems (a symbolic link by default, a special file, an unsafe name)
-    raise :class:`PackError` when the walk reaches them; an include or
+    raise [`PackError`][PackError] when the walk reaches them; an include or
     exclude pattern that can match nothing raises ``PatternError`` (a
     ValueError) at once.
     """

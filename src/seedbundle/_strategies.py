@@ -1,6 +1,6 @@
 """Hypothesis strategies for seedbundle values and documents.
 
-The public names live in :mod:`seedbundle.strategies`; this module holds the
+The public names live in [`seedbundle.strategies`][seedbundle.strategies]; this module holds the
 implementation. Every strategy leans towards the inputs that break naive
 readers and writers: lines that look like markers at every escaping depth,
 names that need quoting, text that is almost but not quite UTF-8, and data
@@ -317,12 +317,12 @@ def entry_data() -> st.SearchStrategy[bytes]:
 
 
 def entries() -> st.SearchStrategy[Entry]:
-    """Generate entries: a name from :func:`names`, data from :func:`entry_data`.
+    """Generate entries: a name from [`names`][names], data from [`entry_data`][entry_data].
 
     About half of them are executable.
 
     Returns:
-        A strategy for :class:`seedbundle.Entry`.
+        A strategy for [`seedbundle.Entry`][seedbundle.Entry].
 
     Examples:
         >>> from hypothesis import given, settings
@@ -351,7 +351,7 @@ def bundles(*, min_entries: int = 0, max_entries: int = 5) -> st.SearchStrategy[
         max_entries: The most entries a bundle holds.
 
     Returns:
-        A strategy for :class:`seedbundle.Bundle`.
+        A strategy for [`seedbundle.Bundle`][seedbundle.Bundle].
 
     Raises:
         ValueError: If the bounds are negative or ``min_entries > max_entries``.
@@ -377,7 +377,7 @@ def bundles(*, min_entries: int = 0, max_entries: int = 5) -> st.SearchStrategy[
 
 
 def bundle_texts() -> st.SearchStrategy[str]:
-    """Generate canonical bundle texts: what :func:`seedbundle.dumps` writes.
+    """Generate canonical bundle texts: what [`seedbundle.dumps`][seedbundle.dumps] writes.
 
     About half of them carry a ``sha256=`` attribute on every entry.
 
@@ -651,7 +651,7 @@ def articles() -> st.SearchStrategy[Article]:
     non-ASCII paths.
 
     Returns:
-        A strategy for :class:`seedbundle.Article`.
+        A strategy for [`seedbundle.Article`][seedbundle.Article].
 
     Examples:
         >>> from hypothesis import given, settings
@@ -675,7 +675,7 @@ def articles() -> st.SearchStrategy[Article]:
 
 
 def article_texts() -> st.SearchStrategy[str]:
-    """Generate valid seed document texts, as :meth:`seedbundle.Article.to_text` writes them.
+    """Generate valid seed document texts, as [`seedbundle.Article.to_text`][seedbundle.Article.to_text] writes them.
 
     Returns:
         A strategy for ``str``.

@@ -490,7 +490,9 @@ class BundleWriter:
         self._names.add(entry.name)
         return entry
 
-    def add_file(self, name: str, file: PathArg | IO[bytes], /, *, executable: bool = False) -> int:
+    def add_file(
+        self, name: str, file: str | os.PathLike[str] | IO[bytes], /, *, executable: bool = False
+    ) -> int:
         """Write one entry now, its data read from a file one chunk at a time.
 
         The entry is written exactly as ``add(name, data)`` writes it, but
