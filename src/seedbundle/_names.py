@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from ._errors import UnpackError
+from ._syntax import HIDDEN_CHARACTERS
 
 __all__ = ["MAX_NAME_BYTES", "MAX_SEGMENT_BYTES", "NameSet", "check_names", "name_problem", "segment_problem"]
 
@@ -19,7 +20,7 @@ MAX_SEGMENT_BYTES = 255  # NAME_MAX of every common file system
 MAX_NAME_BYTES = 4096  # PATH_MAX on Linux; it also bounds how deep a tree can go
 
 _WINDOWS = os.name == "nt"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_HIDDEN = re.compile(f"[{HIDDEN_CHARACTERS}]")
 _DRIVE = re.compile(r"[A-Za-z]:")
 _WINDOWS_DEVICE = re.compile(
     r"(?:CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|COM[0-9\xb9\xb2\xb3]|LPT[0-9\xb9\xb2\xb3])(?:\..*)?",
@@ -59,9 +60,9 @@ def segment_problem(segment: str) -> str | None:
         return "it has a '..' segment, which would climb out of the target directory"
     if "\\" in segment:
         return "it holds a backslash; entry names separate directories with '/' only"
-    control = _CONTROL.search(segment)
-    if control is not None:
-        return f"it holds the control character U+{ord(control.group()):04X}"
+    hidden = _HIDDEN.search(segment)
+    if hidden is not None:
+        return _hidden_problem(hidden.group())
     if len(segment.encode("utf-8")) > MAX_SEGMENT_BYTES:
         return f"a segment is longer than {MAX_SEGMENT_BYTES} bytes"
     bare = segment.rstrip(". ") if _WINDOWS else segment
@@ -70,6 +71,14 @@ def segment_problem(segment: str) -> str | None:
     if _WINDOWS:
         return _windowssegment_problem(segment)
     return None
+
+
+def _hidden_problem(char: str) -> str:
+    code = f"U+{ord(char):04X}"
+    if unicodedata.category(char) == "Cc":
+        return f"it holds the control character {code}"
+    described = f"{code} ({unicodedata.name(char)})" if unicodedata.name(char, "") else code
+    return f"it holds the invisible character {described}, which would hide what the name really is"
 
 
 def _windowssegment_problem(segment: str) -> str | None:

@@ -445,8 +445,8 @@ def unpack(
 
     The bundle is treated as untrusted. Before anything is written, every
     name is checked: it must be a relative path with ``/`` separators and
-    no empty, ``.`` or ``..`` segment, backslash, drive letter, control
-    character or ``.git`` segment; no two names may differ only in case or
+    no empty, ``.`` or ``..`` segment, backslash, drive letter, control or
+    invisible formatting character, or ``.git`` segment; no two names may differ only in case or
     Unicode normalization; no name may be both a file and a directory. On
     the disk, no directory on the way may be a symbolic link, and no file
     may already exist unless ``overwrite`` is true.

@@ -1,0 +1,71 @@
+"""Unpack under stress: failures and interrupts half-way, huge names, races, and first-time users.
+
+Each test was written for a problem that seedbundle 1.0.0 had, and fails on
+it. They go through the public API, the command line and the ``os`` module
+only, so that they run unchanged against 1.0.0 too.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+import seedbundle
+from seedbundle import Bundle, Entry
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="needs POSIX links, modes and signals")
+needs_signal_masks = pytest.mark.skipif(
+    not hasattr(signal, "pthread_sigmask"), reason="signals can only be held back with POSIX signal masks"
+)
+
+Files = dict[str, bytes]
+
+
+def files(root: Path) -> Files:
+    """Every file below ``root`` (relative name -> content); directories are listed as b'/'."""
+    found: Files = {}
+    for directory, dirs, names in os.walk(root):
+        for name in dirs:
+            found[Path(directory, name).relative_to(root).as_posix() + "/"] = b"/"
+        for name in names:
+            path = Path(directory, name)
+            found[path.relative_to(root).as_posix()] = path.read_bytes()
+    return found
+
+
+def write(root: Path, tree: Files) -> None:
+    for name, data in tree.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def leftovers(root: Path) -> list[str]:
+    return sorted(name for name in files(root) if ".seedbundle-" in name)
+
+
+def bundle_of(tree: Files) -> Bundle:
+    return Bundle([Entry(name, data) for name, data in tree.items()])
+
+
+def bundle_file(path: Path, tree: Files) -> Path:
+    path.write_text(seedbundle.dumps(bundle_of(tree)), encoding="utf-8", newline="")
+    return path
+
+
+OLD = {"a.txt": b"old a\n", "b.txt": b"old b\n", "sub/c.txt": b"old c\n"}
+NEW = {"a.txt": b"new a\n", "b.txt": b"new b\n", "sub/c.txt": b"new c\n"}
+
+
+# -- 6. names that hide what they are ----------------------------------
+
+
+@pytest.mark.parametrize("char", ["\x85", "\x9b", "\u202e", "\u2028", "\u200b", "\ufeff", "\u2066", "\xad"])
+def test_characters_that_hide_what_a_name_is_are_refused(tmp_path: Path, char: str) -> None:
+    name = f"dir/a{char}b.txt"
+    with pytest.raises(seedbundle.UnpackError, match=f"U\\+{ord(char):04X}"):
+        seedbundle.unpack(bundle_of({"fine.txt": b"", name: b""}), tmp_path)
+    assert list(tmp_path.iterdir()) == []
