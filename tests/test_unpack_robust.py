@@ -69,3 +69,24 @@ def test_characters_that_hide_what_a_name_is_are_refused(tmp_path: Path, char: s
     with pytest.raises(seedbundle.UnpackError, match=f"U\\+{ord(char):04X}"):
         seedbundle.unpack(bundle_of({"fine.txt": b"", name: b""}), tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+# -- 8. names that macOS or Windows would open as .git -----------------
+
+
+@pytest.mark.parametrize(
+    "segment",
+    [".git\u200c", "\u200e.git", ".g\u200dit", ".GIT\ufeff", "git~1", "GIT~1", ".git ", ".git.", ".git. .",
+     ".git::$INDEX_ALLOCATION", ".git:stream"],
+)  # fmt: skip
+def test_names_that_macos_or_windows_would_open_as_git_are_refused(tmp_path: Path, segment: str) -> None:
+    with pytest.raises(seedbundle.UnpackError, match=r"'\.git' directory"):
+        seedbundle.unpack(bundle_of({f"{segment}/hooks/pre-commit": b"#!/bin/sh\n"}), tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", [".gitignore", ".github/workflows/ci.yml", "git~x", "my.git", "ab:c"])
+def test_names_near_git_are_fine(tmp_path: Path, name: str) -> None:
+    if os.name == "nt" and ":" in name:
+        pytest.skip("Windows does not allow ':' in a name")
+    assert seedbundle.unpack(bundle_of({name: b"x"}), tmp_path) == (name,)

@@ -21,6 +21,17 @@ MAX_NAME_BYTES = 4096  # PATH_MAX on Linux; it also bounds how deep a tree can g
 
 _WINDOWS = os.name == "nt"
 _HIDDEN = re.compile(f"[{HIDDEN_CHARACTERS}]")
+# ".git" as macOS (HFS+) or Windows (NTFS) may read it, after git's
+# is_hfs_dotgit and is_ntfs_dotgit: HFS+ leaves ignorable code points out
+# wherever they are when it compares names; NTFS drops trailing dots and
+# spaces, opens an alternate data stream after ":", and also knows ".git" by
+# its 8.3 short name GIT~1. One pattern, so that most segments fail at once.
+_IGNORED = "\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff"
+_I = f"[{_IGNORED}]*"
+_DOTGIT_ELSEWHERE = re.compile(
+    f"{_I}(?:\\.{_I}g{_I}i{_I}t|g{_I}i{_I}t{_I}~{_I}[0-9][0-9{_IGNORED}]*)[. {_IGNORED}]*(?::.*)?",
+    re.IGNORECASE | re.DOTALL,
+)
 _DRIVE = re.compile(r"[A-Za-z]:")
 _WINDOWS_DEVICE = re.compile(
     r"(?:CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|COM[0-9\xb9\xb2\xb3]|LPT[0-9\xb9\xb2\xb3])(?:\..*)?",
@@ -60,14 +71,17 @@ def segment_problem(segment: str) -> str | None:
         return "it has a '..' segment, which would climb out of the target directory"
     if "\\" in segment:
         return "it holds a backslash; entry names separate directories with '/' only"
+    folded = segment.casefold()
+    if folded == ".git":
+        return "it writes into a '.git' directory"
+    if _DOTGIT_ELSEWHERE.fullmatch(segment):
+        # Refused on every platform, as git does: a tree unpacked here may be copied there.
+        return f"it writes into {segment!r}, which macOS or Windows would open as the '.git' directory"
     hidden = _HIDDEN.search(segment)
     if hidden is not None:
         return _hidden_problem(hidden.group())
     if len(segment.encode("utf-8")) > MAX_SEGMENT_BYTES:
         return f"a segment is longer than {MAX_SEGMENT_BYTES} bytes"
-    bare = segment.rstrip(". ") if _WINDOWS else segment
-    if bare.casefold() == ".git":
-        return "it writes into a '.git' directory"
     if _WINDOWS:
         return _windowssegment_problem(segment)
     return None

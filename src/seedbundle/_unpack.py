@@ -446,10 +446,11 @@ def unpack(
     The bundle is treated as untrusted. Before anything is written, every
     name is checked: it must be a relative path with ``/`` separators and
     no empty, ``.`` or ``..`` segment, backslash, drive letter, control or
-    invisible formatting character, or ``.git`` segment; no two names may differ only in case or
-    Unicode normalization; no name may be both a file and a directory. On
-    the disk, no directory on the way may be a symbolic link, and no file
-    may already exist unless ``overwrite`` is true.
+    invisible formatting character, or ``.git`` segment (nor one that macOS
+    or Windows would take for ``.git``); no two names may differ only in
+    case or Unicode normalization; no name may be both a file and a
+    directory. On the disk, no directory on the way may be a symbolic link,
+    and no file may already exist unless ``overwrite`` is true.
 
     Then each file is written under a temporary name in its directory, and
     when all are written they are moved into place. If anything fails,
