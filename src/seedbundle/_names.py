@@ -55,7 +55,7 @@ def name_problem(name: str) -> str | None:
         return "it ends in '/', so it names a directory, not a file"
     if len(name.encode("utf-8")) > MAX_NAME_BYTES:
         return f"it is longer than {MAX_NAME_BYTES} bytes"
-    for segment in name.split("/"):
+    for segment in dict.fromkeys(name.split("/")):  # each once, in order: 'a/a/a/...' is cheap
         problem = segment_problem(segment)
         if problem is not None:
             return problem
@@ -111,20 +111,44 @@ def _fold(name: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
 
 
+_ROOT = 0
+
+
 class NameSet:
-    """Checks each new name on its own and against the names seen before it."""
+    """Checks each new name on its own and against the names seen before it.
+
+    Each directory is stored once, under its parent's number and its own
+    (folded) segment, so checking a name costs time and memory in proportion
+    to its length, however deep it goes and however many names share it.
+    """
 
     def __init__(self, *, allow_case_conflicts: bool) -> None:
         self._fold = (lambda name: name) if allow_case_conflicts else _fold
-        self._files: dict[str, str] = {}
-        self._dirs: dict[str, str] = {}
+        self._dirs: dict[tuple[int, str], int] = {}  # (parent, segment) -> directory number
+        self._needed_by: list[str] = [""]  # directory number -> the first name below it
+        self._files: dict[tuple[int, str], str] = {}  # (parent, segment) -> name
         self.names: set[str] = set()
 
     def add(self, name: str) -> None:
         problem = name_problem(name)
         if problem is not None:
             raise UnpackError(f"unsafe entry name {name!r}: {problem}", name)
-        key = self._fold(name)
+        *directories, last = self._fold(name).split("/")
+        parent = _ROOT
+        for segment in directories:
+            key = (parent, segment)
+            other = self._files.get(key)
+            if other is not None:
+                raise UnpackError(
+                    f"the entry {name!r} needs a directory where the entry {other!r} is a file",
+                    name,
+                )
+            parent = self._dirs.setdefault(key, len(self._needed_by))
+            if parent == len(self._needed_by):
+                self._needed_by.append(name)
+        self._add_file((parent, last), name)
+
+    def _add_file(self, key: tuple[int, str], name: str) -> None:
         other = self._files.get(key)
         if other == name:
             raise UnpackError(f"duplicate entry name {name!r}", name)
@@ -136,21 +160,13 @@ class NameSet:
                 " them anyway)",
                 name,
             )
-        if key in self._dirs:
+        directory = self._dirs.get(key)
+        if directory is not None:
             raise UnpackError(
-                f"the entry {name!r} is a file, but the entry {self._dirs[key]!r} needs a"
-                " directory of that name",
+                f"the entry {name!r} is a file, but the entry {self._needed_by[directory]!r} needs"
+                " a directory of that name",
                 name,
             )
-        parts = key.split("/")
-        for depth in range(1, len(parts)):
-            prefix = "/".join(parts[:depth])
-            if prefix in self._files:
-                raise UnpackError(
-                    f"the entry {name!r} needs a directory where the entry {self._files[prefix]!r} is a file",
-                    name,
-                )
-            self._dirs.setdefault(prefix, name)
         self._files[key] = name
         self.names.add(name)
 
