@@ -21,7 +21,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
     for layer in (
         "_errors",
         "_syntax",
-        "_atomic",
+        "_atomic _dirs",
         "_article",
         "_names",
         "_model",

@@ -488,7 +488,7 @@ def _unpack(args: argparse.Namespace) -> int:
             progress=progress,
         )
     if args.dry_run or args.verbose:
-        for item in plan:
+        for item in plan.files:
             action = "replace" if item.replaces else "create"
             prefix = f"{action:7} " if args.dry_run else ""
             _print(prefix + encode_name(item.name))

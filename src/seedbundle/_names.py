@@ -14,10 +14,24 @@ from collections.abc import Iterable
 from ._errors import UnpackError
 from ._syntax import HIDDEN_CHARACTERS
 
-__all__ = ["MAX_NAME_BYTES", "MAX_SEGMENT_BYTES", "NameSet", "check_names", "name_problem", "segment_problem"]
+__all__ = [
+    "MAX_NAME_BYTES",
+    "MAX_SEGMENT_BYTES",
+    "UNPACK_TEMPORARY",
+    "NameSet",
+    "check_names",
+    "name_problem",
+    "segment_problem",
+]
 
 MAX_SEGMENT_BYTES = 255  # NAME_MAX of every common file system
 MAX_NAME_BYTES = 4096  # PATH_MAX on Linux; it also bounds how deep a tree can go
+
+# The names of unpack's own files beside the final ones: new content waiting to
+# be moved into place (.part), and the old content of a replaced file kept until
+# the unpack is complete (.old). No entry may take such a name, so one found in
+# the target directory is always a leftover of an interrupted unpack.
+UNPACK_TEMPORARY = re.compile(r"\.seedbundle-[0-9a-f]{12}\.(part|old)")
 
 _WINDOWS = os.name == "nt"
 _HIDDEN = re.compile(f"[{HIDDEN_CHARACTERS}]")
@@ -77,6 +91,8 @@ def segment_problem(segment: str) -> str | None:
     if _DOTGIT_ELSEWHERE.fullmatch(segment):
         # Refused on every platform, as git does: a tree unpacked here may be copied there.
         return f"it writes into {segment!r}, which macOS or Windows would open as the '.git' directory"
+    if UNPACK_TEMPORARY.fullmatch(folded):
+        return f"{segment!r} is the name of a temporary file of unpack"
     hidden = _HIDDEN.search(segment)
     if hidden is not None:
         return _hidden_problem(hidden.group())
