@@ -341,7 +341,9 @@ BACKUP = ".seedbundle-0123456789ab.old"
 
 
 @posix_only
-def test_the_next_unpack_removes_the_temporary_files_a_killed_one_left(tmp_path: Path) -> None:
+def test_the_next_unpack_removes_the_temporary_files_a_killed_one_left(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     target = tmp_path / "target"
     write(
         target,
@@ -352,6 +354,11 @@ def test_the_next_unpack_removes_the_temporary_files_a_killed_one_left(tmp_path:
         },
     )
     path = bundle_file(tmp_path / "b.bundle", {"sub/a.txt": b"A\n"})
+    assert main(["unpack", str(path), "-C", str(target), "-n"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "create  sub/a.txt",
+        f"remove  sub/{LEFTOVER} (left by an interrupted unpack)",
+    ]
     assert main(["unpack", str(path), "-C", str(target)]) == 0
     # Only in a directory it writes to, and only its own exact pattern.
     assert files(target) == {
@@ -603,3 +610,57 @@ def test_names_near_git_are_fine(tmp_path: Path, name: str) -> None:
     if os.name == "nt" and ":" in name:
         pytest.skip("Windows does not allow ':' in a name")
     assert seedbundle.unpack(bundle_of({name: b"x"}), tmp_path) == (name,)
+
+
+# -- 9. a dry run shows what it would do ---------------------------------
+
+
+def test_a_dry_run_lists_what_it_would_replace_instead_of_refusing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "target"
+    write(target, {"b.txt": b"mine\n", "docs": b"a file\n"})
+    before = files(target)
+    path = bundle_file(tmp_path / "b.bundle", {"a.txt": b"A", "b.txt": b"B", "docs/c.txt": b"C"})
+    assert main(["unpack", str(path), "-C", str(target), "-n"]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [
+        "create  a.txt",
+        "replace b.txt (needs --force)",
+        "refuse  docs/c.txt: 'docs' already exists in the target directory and is not a directory",
+    ]
+    assert err == "seedbundle: error: unpack would refuse this bundle: it cannot write 1 file\n"
+    assert files(target) == before
+    (target / "docs").unlink()
+    assert main(["unpack", str(path), "-C", str(target), "-n"]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines() == ["create  a.txt", "replace b.txt (needs --force)", "create  docs/c.txt"]
+    assert err == (
+        "seedbundle: error: unpack would refuse this bundle: it would replace 1 existing file"
+        " (add --force to allow that)\n"
+    )
+    assert main(["unpack", str(path), "-C", str(target), "-n", "-f"]) == 0
+    assert capsys.readouterr() == ("create  a.txt\nreplace b.txt\ncreate  docs/c.txt\n", "")
+    assert files(target) == {"b.txt": b"mine\n"}
+
+
+# -- 10. the command line names its options ------------------------------
+
+
+def test_command_line_messages_name_options_not_python_keywords(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "target"
+    write(target, {"b.txt": b"mine\n"})
+    path = bundle_file(tmp_path / "b.bundle", {"b.txt": b"B"})
+    assert main(["unpack", str(path), "-C", str(target)]) == 1
+    err = capsys.readouterr().err
+    assert "(pass --force to replace it)" in err
+    assert "=True" not in err
+    cases = tmp_path / "case.bundle"
+    cases.write_bytes(b"<<<FILE README>>>\n<<<FILE readme>>>\n<<<END 2>>>\n")
+    for extra in ([], ["-n"]):
+        assert main(["unpack", str(cases), "-C", str(tmp_path / "new"), *extra]) == 1
+        err = capsys.readouterr().err
+        assert "(pass --allow-case-conflicts to unpack them anyway)" in err
+        assert "=True" not in err

@@ -172,8 +172,7 @@ class NameSet:
             raise UnpackError(
                 f"the entries {other!r} and {name!r} differ only in case or Unicode"
                 " normalization, so one would overwrite the other on a case-insensitive file"
-                " system (pass allow_case_conflicts=True, or --allow-case-conflicts, to unpack"
-                " them anyway)",
+                " system (pass allow_case_conflicts=True to unpack them anyway)",
                 name,
             )
         directory = self._dirs.get(key)

@@ -122,8 +122,8 @@ class Plan:
                 return UnpackError(f"cannot write {item.name!r}: {item.refusal}", item.name)
             if item.replaces and not self.overwrite:
                 return UnpackError(
-                    f"{item.name!r} already exists in the target directory (pass overwrite=True,"
-                    " or --force, to replace it)",
+                    f"{item.name!r} already exists in the target directory (pass overwrite=True"
+                    " to replace it)",
                     item.name,
                 )
         return None
