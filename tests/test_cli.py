@@ -167,7 +167,7 @@ def test_unpack_refuses_to_replace_unless_forced(
     err = capsys.readouterr().err
     assert err == (
         "seedbundle: error: 'bin/run.sh' already exists in the target directory"
-        " (pass overwrite=True, or --force, to replace it)\n"
+        " (pass --force to replace it)\n"
     )
     assert sorted(p.name for p in target.iterdir()) == ["bin"]
     assert main(["unpack", str(sample), "-C", str(target), "--force", "-v"]) == 0

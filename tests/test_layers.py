@@ -22,7 +22,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "_errors",
         "_ignore",
         "_syntax",
-        "_atomic",
+        "_atomic _dirs",
         "_article",
         "_names",
         "_model",

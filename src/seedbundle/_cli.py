@@ -29,7 +29,7 @@ from ._pack import pack_to
 from ._select import Ignored, select_files
 from ._stream import open as open_bundle
 from ._syntax import encode_name
-from ._unpack import reader_source, unpack_entries
+from ._unpack import Plan, plan_entries, reader_source, unpack_entries
 
 __all__ = ["main"]
 
@@ -688,31 +688,66 @@ def _plural(count: int, noun: str) -> str:
 
 
 def _unpack(args: argparse.Namespace) -> int:
-    with (
-        _input(args.bundle) as file,
-        reader_source(file, strict=args.strict) as fresh,
-        _progress("unpacking") as bar,
-    ):
+    with _input(args.bundle) as file, reader_source(file, strict=args.strict) as fresh:
+        try:
+            if args.dry_run:
+                return _show_unpack_plan(plan_entries(fresh, args.directory, **_unpack_options(args)))
+            with _progress("unpacking") as bar:
 
-        def progress(entry: Entry, total: int) -> None:
-            if bar.total != total:
-                bar.total = total
-            bar.update(len(entry.data))
+                def progress(entry: Entry, total: int) -> None:
+                    if bar.total != total:
+                        bar.total = total
+                    bar.update(len(entry.data))
 
-        plan = unpack_entries(
-            fresh,
-            args.directory,
-            overwrite=args.force,
-            dry_run=args.dry_run,
-            allow_case_conflicts=args.allow_case_conflicts,
-            progress=progress,
-        )
-    if args.dry_run or args.verbose:
-        for item in plan:
-            action = "replace" if item.replaces else "create"
-            prefix = f"{action:7} " if args.dry_run else ""
-            _print(prefix + encode_name(item.name))
+                plan = unpack_entries(fresh, args.directory, progress=progress, **_unpack_options(args))
+        except UnpackError as error:
+            raise _Failure(_option_hints(error.msg)) from None
+    if args.verbose:
+        for item in plan.files:
+            _print(encode_name(item.name))
     return 0
+
+
+def _unpack_options(args: argparse.Namespace) -> dict[str, bool]:
+    return {"overwrite": args.force, "allow_case_conflicts": args.allow_case_conflicts}
+
+
+def _show_unpack_plan(plan: Plan) -> int:
+    """List what unpack would do; 1 if it would refuse, as the same command without -n would."""
+    for item in plan.files:
+        name = encode_name(item.name)
+        if item.refusal is not None:
+            _print(f"refuse  {name}: {_option_hints(item.refusal)}")
+        elif item.replaces and not plan.overwrite:
+            _print(f"replace {name} (needs --force)")
+        else:
+            _print(f"{item.action:7} {name}")
+    for name in plan.leftovers:
+        _print(f"remove  {encode_name(name)} (left by an interrupted unpack)")
+    refused = sum(item.refusal is not None for item in plan.files)
+    existing = sum(item.replaces and item.refusal is None for item in plan.files)
+    if refused:
+        _error(f"unpack would refuse this bundle: it cannot write {_count_files(refused)}")
+    elif existing and not plan.overwrite:
+        _error(
+            f"unpack would refuse this bundle: it would replace {_count_files(existing, 'existing ')}"
+            " (add --force to allow that)"
+        )
+    return 1 if plan.problem() is not None else 0
+
+
+def _count_files(count: int, kind: str = "") -> str:
+    return f"{count} {kind}file" + ("" if count == 1 else "s")
+
+
+# The library's hints name its keywords; on the command line they are options.
+_OPTIONS = {"overwrite=True": "--force", "allow_case_conflicts=True": "--allow-case-conflicts"}
+
+
+def _option_hints(message: str) -> str:
+    for keyword, option in _OPTIONS.items():
+        message = message.replace(keyword, option)
+    return message
 
 
 def _lines_in_bundle(entry: Entry) -> int:

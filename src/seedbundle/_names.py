@@ -12,14 +12,40 @@ import unicodedata
 from collections.abc import Iterable
 
 from ._errors import UnpackError
+from ._syntax import HIDDEN_CHARACTERS
 
-__all__ = ["MAX_NAME_BYTES", "MAX_SEGMENT_BYTES", "NameSet", "check_names", "name_problem", "segment_problem"]
+__all__ = [
+    "MAX_NAME_BYTES",
+    "MAX_SEGMENT_BYTES",
+    "UNPACK_TEMPORARY",
+    "NameSet",
+    "check_names",
+    "name_problem",
+    "segment_problem",
+]
 
 MAX_SEGMENT_BYTES = 255  # NAME_MAX of every common file system
 MAX_NAME_BYTES = 4096  # PATH_MAX on Linux; it also bounds how deep a tree can go
 
+# The names of unpack's own files beside the final ones: new content waiting to
+# be moved into place (.part), and the old content of a replaced file kept until
+# the unpack is complete (.old). No entry may take such a name, so one found in
+# the target directory is always a leftover of an interrupted unpack.
+UNPACK_TEMPORARY = re.compile(r"\.seedbundle-[0-9a-f]{12}\.(part|old)")
+
 _WINDOWS = os.name == "nt"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_HIDDEN = re.compile(f"[{HIDDEN_CHARACTERS}]")
+# ".git" as macOS (HFS+) or Windows (NTFS) may read it, after git's
+# is_hfs_dotgit and is_ntfs_dotgit: HFS+ leaves ignorable code points out
+# wherever they are when it compares names; NTFS drops trailing dots and
+# spaces, opens an alternate data stream after ":", and also knows ".git" by
+# its 8.3 short name GIT~1. One pattern, so that most segments fail at once.
+_IGNORED = "\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff"
+_I = f"[{_IGNORED}]*"
+_DOTGIT_ELSEWHERE = re.compile(
+    f"{_I}(?:\\.{_I}g{_I}i{_I}t|g{_I}i{_I}t{_I}~{_I}[0-9][0-9{_IGNORED}]*)[. {_IGNORED}]*(?::.*)?",
+    re.IGNORECASE | re.DOTALL,
+)
 _DRIVE = re.compile(r"[A-Za-z]:")
 _WINDOWS_DEVICE = re.compile(
     r"(?:CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|COM[0-9\xb9\xb2\xb3]|LPT[0-9\xb9\xb2\xb3])(?:\..*)?",
@@ -43,7 +69,7 @@ def name_problem(name: str) -> str | None:
         return "it ends in '/', so it names a directory, not a file"
     if len(name.encode("utf-8")) > MAX_NAME_BYTES:
         return f"it is longer than {MAX_NAME_BYTES} bytes"
-    for segment in name.split("/"):
+    for segment in dict.fromkeys(name.split("/")):  # each once, in order: 'a/a/a/...' is cheap
         problem = segment_problem(segment)
         if problem is not None:
             return problem
@@ -59,17 +85,30 @@ def segment_problem(segment: str) -> str | None:
         return "it has a '..' segment, which would climb out of the target directory"
     if "\\" in segment:
         return "it holds a backslash; entry names separate directories with '/' only"
-    control = _CONTROL.search(segment)
-    if control is not None:
-        return f"it holds the control character U+{ord(control.group()):04X}"
+    folded = segment.casefold()
+    if folded == ".git":
+        return "it writes into a '.git' directory"
+    if _DOTGIT_ELSEWHERE.fullmatch(segment):
+        # Refused on every platform, as git does: a tree unpacked here may be copied there.
+        return f"it writes into {segment!r}, which macOS or Windows would open as the '.git' directory"
+    if UNPACK_TEMPORARY.fullmatch(folded):
+        return f"{segment!r} is the name of a temporary file of unpack"
+    hidden = _HIDDEN.search(segment)
+    if hidden is not None:
+        return _hidden_problem(hidden.group())
     if len(segment.encode("utf-8")) > MAX_SEGMENT_BYTES:
         return f"a segment is longer than {MAX_SEGMENT_BYTES} bytes"
-    bare = segment.rstrip(". ") if _WINDOWS else segment
-    if bare.casefold() == ".git":
-        return "it writes into a '.git' directory"
     if _WINDOWS:
         return _windowssegment_problem(segment)
     return None
+
+
+def _hidden_problem(char: str) -> str:
+    code = f"U+{ord(char):04X}"
+    if unicodedata.category(char) == "Cc":
+        return f"it holds the control character {code}"
+    described = f"{code} ({unicodedata.name(char)})" if unicodedata.name(char, "") else code
+    return f"it holds the invisible character {described}, which would hide what the name really is"
 
 
 def _windowssegment_problem(segment: str) -> str | None:
@@ -88,20 +127,44 @@ def _fold(name: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
 
 
+_ROOT = 0
+
+
 class NameSet:
-    """Checks each new name on its own and against the names seen before it."""
+    """Checks each new name on its own and against the names seen before it.
+
+    Each directory is stored once, under its parent's number and its own
+    (folded) segment, so checking a name costs time and memory in proportion
+    to its length, however deep it goes and however many names share it.
+    """
 
     def __init__(self, *, allow_case_conflicts: bool) -> None:
         self._fold = (lambda name: name) if allow_case_conflicts else _fold
-        self._files: dict[str, str] = {}
-        self._dirs: dict[str, str] = {}
+        self._dirs: dict[tuple[int, str], int] = {}  # (parent, segment) -> directory number
+        self._needed_by: list[str] = [""]  # directory number -> the first name below it
+        self._files: dict[tuple[int, str], str] = {}  # (parent, segment) -> name
         self.names: set[str] = set()
 
     def add(self, name: str) -> None:
         problem = name_problem(name)
         if problem is not None:
             raise UnpackError(f"unsafe entry name {name!r}: {problem}", name)
-        key = self._fold(name)
+        *directories, last = self._fold(name).split("/")
+        parent = _ROOT
+        for segment in directories:
+            key = (parent, segment)
+            other = self._files.get(key)
+            if other is not None:
+                raise UnpackError(
+                    f"the entry {name!r} needs a directory where the entry {other!r} is a file",
+                    name,
+                )
+            parent = self._dirs.setdefault(key, len(self._needed_by))
+            if parent == len(self._needed_by):
+                self._needed_by.append(name)
+        self._add_file((parent, last), name)
+
+    def _add_file(self, key: tuple[int, str], name: str) -> None:
         other = self._files.get(key)
         if other == name:
             raise UnpackError(f"duplicate entry name {name!r}", name)
@@ -109,25 +172,16 @@ class NameSet:
             raise UnpackError(
                 f"the entries {other!r} and {name!r} differ only in case or Unicode"
                 " normalization, so one would overwrite the other on a case-insensitive file"
-                " system (pass allow_case_conflicts=True, or --allow-case-conflicts, to unpack"
-                " them anyway)",
+                " system (pass allow_case_conflicts=True to unpack them anyway)",
                 name,
             )
-        if key in self._dirs:
+        directory = self._dirs.get(key)
+        if directory is not None:
             raise UnpackError(
-                f"the entry {name!r} is a file, but the entry {self._dirs[key]!r} needs a"
-                " directory of that name",
+                f"the entry {name!r} is a file, but the entry {self._needed_by[directory]!r} needs"
+                " a directory of that name",
                 name,
             )
-        parts = key.split("/")
-        for depth in range(1, len(parts)):
-            prefix = "/".join(parts[:depth])
-            if prefix in self._files:
-                raise UnpackError(
-                    f"the entry {name!r} needs a directory where the entry {self._files[prefix]!r} is a file",
-                    name,
-                )
-            self._dirs.setdefault(prefix, name)
         self._files[key] = name
         self.names.add(name)
 

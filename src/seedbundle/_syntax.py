@@ -16,6 +16,7 @@ import attrs
 
 __all__ = [
     "BOM",
+    "HIDDEN_CHARACTERS",
     "Header",
     "LineError",
     "encode_name",
@@ -69,14 +70,16 @@ _HEADER = re.compile(
 )
 _END = re.compile(rf"<<<END (?P<count>{_COUNT.pattern})>>>(?P<cr>\r?)")
 
-# Characters a quoted name shows as \\uXXXX: the controls JSON requires, plus
-# invisible and bidirectional formatting characters that would hide what a
-# name really is. An explicit list keeps the output independent of the
-# Python and Unicode versions.
-_ESCAPED = re.compile(
-    '[\x00-\x1f"\\\\\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e'
-    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
+# Characters that hide what a name really is: the C0 and C1 controls, and
+# invisible and bidirectional formatting characters. A quoted name shows them
+# as \\uXXXX (with the quote and the backslash, which JSON requires), and
+# unpack refuses them in a path (_names). An explicit list keeps both
+# independent of the Python and Unicode versions. The body of a [] class.
+HIDDEN_CHARACTERS = (
+    "\x00-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u2028-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
 )
+_ESCAPED = re.compile(f'[{HIDDEN_CHARACTERS}"\\\\]')
 _SHORT_ESCAPES = {
     '"': '\\"',
     "\\": "\\\\",

@@ -1,10 +1,16 @@
 """Unpack a bundle below a directory, treating it as untrusted.
 
-A first pass reads the whole bundle and checks every name, and the target
-directory, without writing anything; the second pass writes each file to a
-temporary name beside its final one, and only when all of them are written
-are they moved into place. Any failure removes everything that the run
-created.
+A first pass reads the whole bundle, checks every name and looks at the
+target directory, writing nothing. The second pass writes each file under a
+temporary name beside its final one; only when all of them are written are
+they moved into place, and a file that one replaces is kept under a backup
+name until the last is in place. Any failure, or any exception at all (an
+interrupt too), puts the replaced files back and removes everything that the
+run created.
+
+Below the target, every directory is opened relative to its parent and never
+through a symbolic link, and no path longer than one name is ever handed to
+the operating system.
 """
 
 from __future__ import annotations
@@ -14,34 +20,72 @@ import errno
 import os
 import secrets
 import shutil
+import signal
 import stat
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO
+from types import TracebackType
+from typing import IO, Literal
 
 import attrs
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory locks on directories
+    fcntl = None  # type: ignore[assignment]
+
 from ._atomic import PathArg
+from ._dirs import BLOCKED, CREATED, DIRECTORY_FLAGS, EXISTS, MISSING, Cursor, Dir, Node, identity, is_link
 from ._errors import UnpackError
 from ._model import Bundle, Entry
-from ._names import NameSet
+from ._names import UNPACK_TEMPORARY, NameSet
 from ._stream import BundleReader
 from ._stream import open as open_bundle
 
-__all__ = ["EntrySource", "Planned", "reader_source", "unpack", "unpack_entries", "unpack_from"]
+__all__ = [
+    "EntrySource",
+    "Plan",
+    "Planned",
+    "plan_entries",
+    "reader_source",
+    "unpack",
+    "unpack_entries",
+    "unpack_from",
+]
 
 _O_BINARY = getattr(os, "O_BINARY", 0)
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_O_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
-# Opening each directory relative to its parent with O_NOFOLLOW is what makes
-# a symlink swapped in during the unpack harmless; without it (Windows) every
-# component is checked with lstat instead.
-# Where the OS allows it, a hard link never follows a symlink at its source.
-_LINK_NO_FOLLOW = {"follow_symlinks": False} if os.link in os.supports_follow_symlinks else {}
-_USE_DIR_FD = bool(_O_NOFOLLOW and _O_DIRECTORY) and {os.open, os.mkdir, os.link} <= (os.supports_dir_fd)
+_HELD_SIGNALS = frozenset(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
-# -- unpacking: checking -------------------------------------------------
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold back SIGINT, SIGTERM and SIGHUP, so that a change and its record happen together.
+
+    A signal that arrives meanwhile is delivered as the block ends. Python
+    runs signal handlers in the main thread only, so in another thread (and
+    where the OS has no signal masks) this holds nothing back.
+    """
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _temporary_name(kind: Literal["part", "old"]) -> str:
+    """A new name that matches ``UNPACK_TEMPORARY``, which no entry may have."""
+    return f".seedbundle-{secrets.token_hex(6)}.{kind}"
+
+
+# -- what an unpack does ---------------------------------------------------
 
 
 @attrs.frozen
@@ -51,311 +95,409 @@ class Planned:
     name: str
     size: int
     executable: bool
-    replaces: bool
+    replaces: bool  # a file or link of that name is in the target directory
+    refusal: str | None = None  # why it cannot be written, whatever the options
+
+    @property
+    def action(self) -> Literal["create", "replace", "refuse"]:
+        if self.refusal is not None:
+            return "refuse"
+        return "replace" if self.replaces else "create"
 
 
-def _is_link(info: os.stat_result) -> bool:
-    # A Windows junction is a reparse point that lstat does not report as a link.
-    return stat.S_ISLNK(info.st_mode) or bool(getattr(info, "st_reparse_tag", 0))
+@attrs.frozen
+class Plan:
+    """What unpacking a bundle into a directory does, or would do."""
+
+    files: tuple[Planned, ...]
+    # Temporary files that an interrupted unpack left in the directories this
+    # one writes to; they are removed once this one succeeds.
+    leftovers: tuple[str, ...]
+    overwrite: bool
+
+    def problem(self) -> UnpackError | None:
+        """The error that refuses the unpack with these options, or None."""
+        for item in self.files:
+            if item.refusal is not None:
+                return UnpackError(f"cannot write {item.name!r}: {item.refusal}", item.name)
+            if item.replaces and not self.overwrite:
+                return UnpackError(
+                    f"{item.name!r} already exists in the target directory (pass overwrite=True"
+                    " to replace it)",
+                    item.name,
+                )
+        return None
+
+
+# -- other unpacks, running or killed ---------------------------------------
+
+
+def _announce(fd: int | None) -> None:
+    """Tell other unpacks that one is running below ``fd``, until ``fd`` is closed.
+
+    It is a shared lock, which any number of unpacks hold at once. Where
+    there are no locks, no unpack ever takes another's files for leftovers.
+    """
+    if fd is not None and fcntl is not None:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_SH)
+
+
+def _may_be_in_use(directory: Dir) -> bool:
+    """Whether an unpack may be running in ``directory``: one holds its lock on it or above it.
+
+    Only when none does are the temporary files in it leftovers of an unpack
+    that was killed; then they can be removed.
+    """
+    if directory.fd is None or fcntl is None:
+        return True
+    try:
+        current = os.open(".", DIRECTORY_FLAGS, dir_fd=directory.fd)
+    except OSError:
+        return True
+    try:
+        while True:
+            fcntl.flock(current, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while any is held
+            fcntl.flock(current, fcntl.LOCK_UN)
+            parent = os.open("..", DIRECTORY_FLAGS, dir_fd=current)
+            at_the_top = identity(os.fstat(parent)) == identity(os.fstat(current))
+            os.close(current)
+            current = parent
+            if at_the_top:
+                return False
+    except OSError:  # held, or no locks here, or no way up: it cannot tell
+        return True
+    finally:
+        os.close(current)
+
+
+# -- the first pass: looking -----------------------------------------------
 
 
 class _Planner:
-    """The first pass: checks every name and the target directory, writing nothing."""
+    """Checks every name and what is on the disk where it goes, writing nothing."""
 
-    def __init__(self, target: str, *, overwrite: bool, allow_case_conflicts: bool) -> None:
-        self.target = target
-        self.overwrite = overwrite
+    def __init__(self, cursor: Cursor, *, allow_case_conflicts: bool) -> None:
+        self.cursor = cursor
         self.names = NameSet(allow_case_conflicts=allow_case_conflicts)
-        self.plan: list[Planned] = []
-        self._dirs: dict[str, bool] = {"": self._target_exists()}
-
-    def _target_exists(self) -> bool:
-        try:
-            info = os.stat(self.target)
-        except FileNotFoundError:
-            return False
-        if not stat.S_ISDIR(info.st_mode):
-            raise NotADirectoryError(errno.ENOTDIR, "Not a directory", self.target)
-        return True
+        self.files: list[Planned] = []
+        self.leftovers: list[tuple[Node, str]] = []
+        cursor.open_root()
 
     def add(self, entry: Entry) -> None:
         name = entry.name
         self.names.add(name)
-        parent = name.rpartition("/")[0]
-        replaces = self._dir_exists(parent, name) and self._file_exists(name)
-        self.plan.append(Planned(name, len(entry.data), entry.executable, replaces))
-
-    def _dir_exists(self, directory: str, name: str) -> bool:
-        """Whether ``directory`` exists as a real directory (not a link) in the target."""
-        missing: list[str] = []
-        while directory not in self._dirs:
-            missing.append(directory)
-            directory = directory.rpartition("/")[0]
-        exists = self._dirs[directory]
-        for prefix in reversed(missing):
-            exists = exists and self._lstat_dir(prefix, name)
-            self._dirs[prefix] = exists
-        return exists
-
-    def _lstat_dir(self, prefix: str, name: str) -> bool:
         try:
-            info = os.lstat(os.path.join(self.target, prefix))
-        except FileNotFoundError:
-            return False
-        if _is_link(info):
-            raise UnpackError(
-                f"refusing to write {name!r}: {prefix!r} is a symbolic link in the target"
-                " directory, and unpack never writes through a link",
-                name,
-            )
-        if not stat.S_ISDIR(info.st_mode):
-            raise UnpackError(
-                f"cannot write {name!r}: {prefix!r} already exists in the target directory and is"
-                " not a directory",
-                name,
-            )
-        return True
+            replaces, refusal = self._look_on_disk(name)
+        except OSError as error:
+            raise _naming(error, self.cursor.target, name) from error
+        self.files.append(Planned(name, len(entry.data), entry.executable, replaces, refusal))
 
-    def _file_exists(self, name: str) -> bool:
+    def _look_on_disk(self, name: str) -> tuple[bool, str | None]:
+        """Whether a file ``name`` is there to replace, and why it cannot be written if so."""
+        *directories, last = name.split("/")
+        node = self.cursor.root
+        for segment in directories:
+            if node.state != EXISTS:
+                break
+            node = self._child(node, segment)
+        if node.state != EXISTS:
+            return False, node.refusal
+        return self._look_at_file(node, last)
+
+    def plan(self, *, overwrite: bool) -> Plan:
+        leftovers = tuple(node.entry(name) for node, name in self.leftovers)
+        return Plan(tuple(self.files), leftovers, overwrite)
+
+    def _child(self, node: Node, segment: str) -> Node:
+        child = node.children.get(segment)
+        if child is not None:
+            return child
+        child = node.children[segment] = Node(node, segment, EXISTS)
+        info = self.cursor.go(node).lstat(segment)
+        if info is None:
+            child.state = MISSING
+        elif is_link(info):
+            child.state = BLOCKED
+            child.refusal = (
+                f"{child.path()!r} is a symbolic link in the target directory, and unpack never"
+                " writes through a link"
+            )
+        elif not stat.S_ISDIR(info.st_mode):
+            child.state = BLOCKED
+            child.refusal = f"{child.path()!r} already exists in the target directory and is not a directory"
+        return child
+
+    def _look_at_file(self, node: Node, name: str) -> tuple[bool, str | None]:
+        directory = self.cursor.go(node)
+        self._scan(node, directory)
+        info = directory.lstat(name)
+        if info is not None and stat.S_ISDIR(info.st_mode) and not is_link(info):
+            return False, "a directory of that name exists in the target directory"
+        if node.backup is not None:
+            return info is not None, (
+                f"{node.entry(node.backup)!r} holds the old content of a file that an interrupted"
+                " unpack with overwrite=True replaced; put it back or delete it"
+            )
+        return info is not None, None
+
+    def _scan(self, node: Node, directory: Dir) -> None:
+        """Find what an interrupted unpack left in ``node``, once."""
+        if node.scanned:
+            return
+        node.scanned = True
         try:
-            info = os.lstat(os.path.join(self.target, name))
-        except FileNotFoundError:
-            return False
-        if stat.S_ISDIR(info.st_mode) and not _is_link(info):
-            raise UnpackError(
-                f"cannot write {name!r}: a directory of that name exists in the target directory",
-                name,
-            )
-        if not self.overwrite:
-            raise UnpackError(
-                f"{name!r} already exists in the target directory (pass overwrite=True, or"
-                " --force, to replace it)",
-                name,
-            )
-        return True
+            names = directory.names()
+        except PermissionError:  # a directory one may write to but not list
+            return
+        found = sorted(name for name in names if UNPACK_TEMPORARY.fullmatch(name))
+        if not found or _may_be_in_use(directory):
+            return
+        for name in found:
+            info = directory.lstat(name)
+            if info is None or stat.S_ISDIR(info.st_mode):
+                continue
+            if name.endswith(".old"):
+                node.backup = node.backup or name
+            elif stat.S_ISREG(info.st_mode):
+                self.leftovers.append((node, name))
 
 
-# -- unpacking: writing --------------------------------------------------
-
-
-class _Dir:
-    """A directory inside the target, open as a file descriptor where the OS allows."""
-
-    def __init__(self, path: str, fd: int | None) -> None:
-        self.path = path
-        self.fd = fd
-
-    def at(self, name: str) -> str:
-        return name if self.fd is not None else os.path.join(self.path, name)
-
-    def close(self) -> None:
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
-
-
-def _open_root(path: str) -> _Dir:
-    if not _USE_DIR_FD:
-        return _Dir(path, None)
-    return _Dir(path, os.open(path, os.O_RDONLY | _O_DIRECTORY | _O_CLOEXEC))
-
-
-def _open_child(parent: _Dir, name: str, rel: str) -> _Dir | None:
-    """Open the directory ``name`` in ``parent`` without following a link; None if missing."""
-    path = os.path.join(parent.path, name)
-    if parent.fd is None:
-        try:
-            info = os.lstat(path)
-        except FileNotFoundError:
-            return None
-        if _is_link(info) or not stat.S_ISDIR(info.st_mode):
-            raise UnpackError(f"{rel!r} became a link or a file while unpacking", rel)
-        return _Dir(path, None)
-    flags = os.O_RDONLY | _O_DIRECTORY | _O_NOFOLLOW | _O_CLOEXEC
-    try:
-        return _Dir(path, os.open(name, flags, dir_fd=parent.fd))
-    except FileNotFoundError:
-        return None
-    except OSError as error:
-        if error.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
-            raise UnpackError(f"{rel!r} became a link or a file while unpacking", rel) from None
-        raise
+# -- the second pass: writing ----------------------------------------------
 
 
 @attrs.define
 class _Staged:
-    directory: str
+    node: Node
     temporary: str
     final: str
-    replaces: bool
-    committed: bool = False
+    name: str
+    identity: tuple[int, int] | None = None  # of the temporary file, once it exists
+    backup: str | None = None  # where the file it replaces is kept
 
 
 class _Writer:
-    """The second pass: writes temporary files, then moves them all into place."""
+    """Writes temporary files, then moves them all into place; undoes it all on any exception.
 
-    def __init__(self, target: str, names: set[str], *, overwrite: bool) -> None:
-        self.target = target
-        self.names = names
+    Each change on the disk is recorded before it is made, with signals
+    held back, so that an interrupt cannot fall between the two; undoing
+    checks what is really there, and removes only files that are this run's.
+    """
+
+    def __init__(
+        self, cursor: Cursor, *, overwrite: bool, leftovers: Iterable[tuple[Node, str]] = ()
+    ) -> None:
+        self.cursor = cursor
         self.overwrite = overwrite
-        self.created_dirs: list[str] = []  # below the target, relative to it
-        self.created_above: list[str] = []  # absolute parents of the target that we made
+        self.leftovers = list(leftovers)
+        self.created: list[Node] = []  # below the target
+        self.created_above: list[str] = []  # absolute paths: the target and its parents
         self.staged: list[_Staged] = []
-        self._cached: tuple[str, _Dir] | None = None
-        self._root: _Dir | None = None
+        self.done = False  # every file is in place: nothing is undone any more
 
     def __enter__(self) -> _Writer:
         try:
-            self._make_target()
-            self._root = _open_root(self.target)
+            if self.cursor.root.state == MISSING:
+                self._make_target()
+                if not self.cursor.open_root():
+                    raise FileNotFoundError(errno.ENOENT, "No such directory", self.cursor.target)
+                self.cursor.root.state = CREATED
+            _announce(self.cursor.root_fd)
         except BaseException:
-            self._remove_created_above()
+            with _signals_held():
+                self._remove_created_above()
             raise
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, *_rest: object) -> None:
-        if kind is not None:
-            self._rollback()
-        self._close()
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        if kind is not None and not self.done:
+            with _signals_held():
+                self._rollback()
 
     def _make_target(self) -> None:
         missing: list[str] = []
-        path = os.path.abspath(self.target)
+        path = os.path.abspath(self.cursor.target)
         while not os.path.isdir(path):
             missing.append(path)
             path = os.path.dirname(path)
         for path in reversed(missing):
-            os.mkdir(path)
-            self.created_above.append(path)
+            with _signals_held():
+                try:
+                    os.mkdir(path)
+                except FileExistsError:
+                    if os.path.isdir(path):  # made by someone else meanwhile: use it
+                        continue
+                    raise
+                self.created_above.append(path)
 
-    def _close(self) -> None:
-        if self._cached is not None:
-            self._cached[1].close()
-            self._cached = None
-        if self._root is not None:
-            self._root.close()
-            self._root = None
+    def _directory(self, names: list[str]) -> Node:
+        """The node of the directory ``names`` below the target, made if missing."""
+        node = self.cursor.root
+        for name in names:
+            child = node.children.get(name)
+            if child is None:
+                child = node.children[name] = Node(node, name, MISSING)
+            if child.state == MISSING:
+                self._make_directory(child)
+            node = child
+        return node
 
-    def _dir(self, rel: str, *, create: bool) -> _Dir:
-        """The directory ``rel`` (relative to the target), walked one safe step at a time."""
-        if self._cached is not None and self._cached[0] == rel:
-            return self._cached[1]
-        if self._cached is not None:
-            self._cached[1].close()
-            self._cached = None
-        assert self._root is not None
-        current = _Dir(self._root.path, None if self._root.fd is None else os.dup(self._root.fd))
-        done = ""
-        try:
-            for part in rel.split("/") if rel else []:
-                done = f"{done}/{part}" if done else part
-                child = _open_child(current, part, done)
-                if child is None:
-                    if not create:
-                        raise FileNotFoundError(errno.ENOENT, "No such directory", done)
-                    os.mkdir(current.at(part), 0o777, dir_fd=current.fd)
-                    self.created_dirs.append(done)
-                    child = _open_child(current, part, done)
-                    if child is None:  # pragma: no cover - removed right after mkdir
-                        raise FileNotFoundError(errno.ENOENT, "No such directory", done)
-                current.close()
-                current = child
-        except BaseException:
-            current.close()
-            raise
-        self._cached = (rel, current)
-        return current
+    def _make_directory(self, node: Node) -> None:
+        assert node.parent is not None
+        parent = self.cursor.go(node.parent)
+        with _signals_held():
+            self.created.append(node)
+            try:
+                os.mkdir(parent.at(node.name), 0o777, dir_fd=parent.fd)
+            except OSError as error:
+                self.created.pop()
+                if not isinstance(error, FileExistsError):
+                    raise
+                # Another unpack, say, made it since the first pass. It is used if it is
+                # a real directory: the cursor opens it without following a link.
+                node.state = EXISTS
+                return
+            node.state = CREATED
 
     def stage(self, entry: Entry, replaces: bool) -> None:
-        directory, _, final = entry.name.rpartition("/")
-        handle = self._dir(directory, create=True)
+        *directories, final = entry.name.split("/")
+        try:
+            node = self._directory(directories)
+            file = self._create_temporary(node, final, entry)
+            with file:
+                file.write(entry.data)
+        except OSError as error:
+            raise _naming(error, self.cursor.target, entry.name) from error
+
+    def _create_temporary(self, node: Node, final: str, entry: Entry) -> IO[bytes]:
+        directory = self.cursor.go(node)
         mode = 0o777 if entry.executable else 0o666  # less the umask, as for any new file
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_BINARY | _O_CLOEXEC
         while True:
-            temporary = f".seedbundle-{secrets.token_hex(6)}.part"
-            if f"{directory}/{temporary}".lstrip("/") in self.names:
-                continue  # pragma: no cover - a name chosen to collide
-            try:
-                fd = os.open(handle.at(temporary), flags, mode, dir_fd=handle.fd)
-            except FileExistsError:  # pragma: no cover - 48 random bits
-                continue
-            break
-        self.staged.append(_Staged(directory, temporary, final, replaces))
-        with open(fd, "wb") as file:
-            file.write(entry.data)
+            item = _Staged(node, _temporary_name("part"), final, entry.name)
+            with _signals_held():
+                self.staged.append(item)
+                try:
+                    fd = os.open(directory.at(item.temporary), flags, mode, dir_fd=directory.fd)
+                except FileExistsError:  # pragma: no cover - 48 random bits
+                    self.staged.pop()
+                    continue
+                file = open(fd, "wb")  # noqa: SIM115 - the caller closes it
+                item.identity = identity(os.fstat(fd))
+            return file
 
     def commit(self) -> None:
-        for item in self.staged:
-            handle = self._dir(item.directory, create=False)
-            name = f"{item.directory}/{item.final}".lstrip("/")
-            if self.overwrite:
-                _move(handle, item.temporary, item.final)
-            else:
-                _move_no_replace(handle, item.temporary, item.final, name)
-            item.committed = True
-            with contextlib.suppress(FileNotFoundError):  # a hard link leaves the old name
-                os.unlink(handle.at(item.temporary), dir_fd=handle.fd)
+        """Move every file into place; then the unpack is done, and the backups are removed."""
+        with _signals_held():
+            for item in self.staged:
+                directory = self.cursor.go(item.node)
+                try:
+                    if self.overwrite:
+                        self._keep_old(item, directory)
+                        directory.move(item.temporary, item.final)
+                    else:
+                        _move_no_replace(directory, item.temporary, item.final, item.name)
+                except OSError as error:
+                    raise _naming(error, self.cursor.target, item.name) from error
+        # A signal that arrived while the files moved is raised above, and undoes them all.
+        self.done = True
+        with _signals_held():
+            self._clean_up()
+
+    def _keep_old(self, item: _Staged, directory: Dir) -> None:
+        """Keep the file that ``item`` replaces under a backup name, until the unpack is done."""
+        info = directory.lstat(item.final)
+        if info is None:
+            return
+        if stat.S_ISDIR(info.st_mode) and not is_link(info):
+            raise UnpackError(
+                f"a directory {item.name!r} appeared in the target directory during the unpack;"
+                " it was left alone",
+                item.name,
+            )
+        item.backup = _temporary_name("old")
+        try:
+            directory.link(item.final, item.backup)
+        except FileNotFoundError:  # gone since: nothing to keep
+            item.backup = None
+        except FileExistsError:  # pragma: no cover - 48 random bits
+            raise
+        except OSError:  # no hard links on this file system: move the old file aside instead
+            directory.move(item.final, item.backup)
+
+    def _clean_up(self) -> None:
+        """Remove the backups, and what an interrupted unpack left; a failure here changes nothing."""
+        removals = [(item.node, item.backup) for item in self.staged if item.backup is not None]
+        for node, name in removals + self.leftovers:
+            with contextlib.suppress(OSError, UnpackError):
+                self.cursor.go(node).unlink(name)
 
     def _rollback(self) -> None:
-        if self._root is None:  # the target itself could not be made
-            self._remove_created_above()
-            return
         for item in reversed(self.staged):
-            names = [item.temporary]
-            if item.committed and not item.replaces:
-                # A replaced file stays replaced: its old content is gone.
-                names.append(item.final)
-            for name in names:
-                with contextlib.suppress(OSError, UnpackError):
-                    handle = self._dir(item.directory, create=False)
-                    os.unlink(handle.at(name), dir_fd=handle.fd)
-        for rel in reversed(self.created_dirs):
-            parent, _, name = rel.rpartition("/")
             with contextlib.suppress(OSError, UnpackError):
-                handle = self._dir(parent, create=False)
-                os.rmdir(handle.at(name), dir_fd=handle.fd)
-        self._close()
+                self._undo(item)
+        for node in reversed(self.created):
+            assert node.parent is not None
+            with contextlib.suppress(OSError, UnpackError):
+                parent = self.cursor.go(node.parent)
+                os.rmdir(parent.at(node.name), dir_fd=parent.fd)
+        self.cursor.close()
         self._remove_created_above()
+
+    def _undo(self, item: _Staged) -> None:
+        directory = self.cursor.go(item.node)
+        final = directory.identity_of(item.final)
+        ours = final is not None and final == item.identity
+        if item.backup is not None:
+            kept = directory.identity_of(item.backup)
+            if kept is not None and kept == final:  # the old file is still in place
+                directory.unlink(item.backup)
+            elif kept is not None and (final is None or ours):
+                directory.move(item.backup, item.final)
+            # Otherwise someone else's file is in place now: the backup stays, not to lose it.
+        elif ours:
+            directory.unlink(item.final)
+        with contextlib.suppress(FileNotFoundError):
+            directory.unlink(item.temporary)
 
     def _remove_created_above(self) -> None:
         for path in reversed(self.created_above):
             with contextlib.suppress(OSError):
                 os.rmdir(path)
+        self.created_above.clear()
 
 
-def _move(handle: _Dir, temporary: str, final: str) -> None:
-    if handle.fd is None:
-        os.replace(handle.at(temporary), handle.at(final))
-    else:  # rename(2) replaces an existing file atomically, as os.replace does
-        os.rename(temporary, final, src_dir_fd=handle.fd, dst_dir_fd=handle.fd)
+def _naming(error: OSError, target: str, name: str) -> OSError:
+    """The same error, naming the entry's path instead of a temporary or a single segment."""
+    # OSError() itself picks the subclass for the errno, as it does for the original.
+    return OSError(error.errno, error.strerror or str(error), os.path.join(target, *name.split("/")))
 
 
-def _move_no_replace(handle: _Dir, temporary: str, final: str, name: str) -> None:
+def _move_no_replace(directory: Dir, temporary: str, final: str, name: str) -> None:
     """Move without ever replacing a file that appeared since the first pass."""
     try:
         # A hard link fails if the name exists, where a rename would replace it.
-        os.link(
-            handle.at(temporary),
-            handle.at(final),
-            src_dir_fd=handle.fd,
-            dst_dir_fd=handle.fd,
-            **_LINK_NO_FOLLOW,
-        )
+        directory.link(temporary, final)
     except FileExistsError:
         raise UnpackError(
             f"{name!r} appeared in the target directory during the unpack; it was left alone",
             name,
         ) from None
     except OSError:  # no hard links on this file system: check, then move
-        if os.path.lexists(os.path.join(handle.path, final)):
+        if directory.lstat(final) is not None:
             raise UnpackError(
                 f"{name!r} appeared in the target directory during the unpack; it was left alone",
                 name,
             ) from None
-        _move(handle, temporary, final)
+        directory.move(temporary, final)
+        return
+    with contextlib.suppress(FileNotFoundError):
+        directory.unlink(temporary)
 
 
-# -- unpacking: the two passes -------------------------------------------
+# -- the two passes ----------------------------------------------------------
 
 EntrySource = Callable[[], contextlib.AbstractContextManager[Iterable[Entry]]]
 
@@ -363,6 +505,26 @@ EntrySource = Callable[[], contextlib.AbstractContextManager[Iterable[Entry]]]
 # A bundle whose data fits in this many bytes is read once and kept in memory
 # for the writing pass; a larger one is read a second time instead.
 _KEEP_BYTES = 32 * 1024 * 1024
+
+
+def plan_entries(
+    source: EntrySource,
+    directory: PathArg,
+    *,
+    overwrite: bool = False,
+    allow_case_conflicts: bool = False,
+) -> Plan:
+    """What unpacking would do, file by file, writing nothing.
+
+    A name that is unsafe on any disk raises :class:`UnpackError`; what
+    depends on the target directory (a file that exists, a link in the way)
+    is reported in the plan instead.
+    """
+    with Cursor(os.fspath(directory)) as cursor, source() as entries:
+        planner = _Planner(cursor, allow_case_conflicts=allow_case_conflicts)
+        for entry in entries:
+            planner.add(entry)
+        return planner.plan(overwrite=overwrite)
 
 
 def unpack_entries(
@@ -373,32 +535,36 @@ def unpack_entries(
     dry_run: bool = False,
     allow_case_conflicts: bool = False,
     progress: Callable[[Entry, int], object] | None = None,
-) -> list[Planned]:
+) -> Plan:
     """Check everything, then write; ``source`` must give the same entries each time.
 
     ``progress`` is called after each file is written, with the entry and
     the total number of bytes to write.
     """
-    target = os.fspath(directory)
-    planner = _Planner(target, overwrite=overwrite, allow_case_conflicts=allow_case_conflicts)
-    kept: list[Entry] | None = []
-    kept_bytes = 0
-    with source() as entries:
-        for entry in entries:
-            planner.add(entry)
-            if kept is not None:
-                kept_bytes += len(entry.data)
-                if kept_bytes > _KEEP_BYTES:
-                    kept = None
-                else:
-                    kept.append(entry)
-    if dry_run:
-        return planner.plan
-    again = source if kept is None else _replay(kept)
-    with _Writer(target, planner.names.names, overwrite=overwrite) as writer:
-        _write_pass(writer, again, planner.plan, progress)
-        writer.commit()
-    return planner.plan
+    with Cursor(os.fspath(directory)) as cursor:
+        planner = _Planner(cursor, allow_case_conflicts=allow_case_conflicts)
+        kept: list[Entry] | None = []
+        kept_bytes = 0
+        with source() as entries:
+            for entry in entries:
+                planner.add(entry)
+                if kept is not None:
+                    kept_bytes += len(entry.data)
+                    if kept_bytes > _KEEP_BYTES:
+                        kept = None
+                    else:
+                        kept.append(entry)
+        plan = planner.plan(overwrite=overwrite)
+        problem = plan.problem()
+        if problem is not None:
+            raise problem
+        if dry_run:
+            return plan
+        again = source if kept is None else _replay(kept)
+        with _Writer(cursor, overwrite=overwrite, leftovers=planner.leftovers) as writer:
+            _write_pass(writer, again, plan, progress)
+            writer.commit()
+    return plan
 
 
 def _replay(entries: list[Entry]) -> EntrySource:
@@ -408,19 +574,20 @@ def _replay(entries: list[Entry]) -> EntrySource:
 def _write_pass(
     writer: _Writer,
     source: EntrySource,
-    plan: list[Planned],
+    plan: Plan,
     progress: Callable[[Entry, int], object] | None,
 ) -> None:
-    total = sum(item.size for item in plan)
+    files = plan.files
+    total = sum(item.size for item in files)
     with source() as entries:
         index = 0
         for index, entry in enumerate(entries, 1):
-            if index > len(plan) or plan[index - 1].name != entry.name:
+            if index > len(files) or files[index - 1].name != entry.name:
                 raise UnpackError("the bundle changed while it was being unpacked", entry.name)
-            writer.stage(entry, plan[index - 1].replaces)
+            writer.stage(entry, files[index - 1].replaces)
             if progress is not None:
                 progress(entry, total)
-        if index != len(plan):
+        if index != len(files):
             raise UnpackError("the bundle changed while it was being unpacked", "")
 
 
@@ -445,17 +612,19 @@ def unpack(
 
     The bundle is treated as untrusted. Before anything is written, every
     name is checked: it must be a relative path with ``/`` separators and
-    no empty, ``.`` or ``..`` segment, backslash, drive letter, control
-    character or ``.git`` segment; no two names may differ only in case or
-    Unicode normalization; no name may be both a file and a directory. On
-    the disk, no directory on the way may be a symbolic link, and no file
-    may already exist unless ``overwrite`` is true.
+    no empty, ``.`` or ``..`` segment, backslash, drive letter, control or
+    invisible formatting character, or ``.git`` segment (nor one that macOS
+    or Windows would take for ``.git``); no two names may differ only in
+    case or Unicode normalization; no name may be both a file and a
+    directory. On the disk, no directory on the way below ``directory`` may
+    be a symbolic link (``directory`` itself may be), and no file may
+    already exist unless ``overwrite`` is true.
 
     Then each file is written under a temporary name in its directory, and
-    when all are written they are moved into place. If anything fails,
-    every file and directory that this call created is removed again (a
-    file replaced with ``overwrite=True`` stays replaced). New files get
-    the permissions 0o666, or 0o777 for executable entries, less the umask.
+    when all are written they are moved into place. If anything fails, or
+    the call is interrupted, every file it replaced is put back and every
+    file and directory it created is removed again. New files get the
+    permissions 0o666, or 0o777 for executable entries, less the umask.
 
     Args:
         bundle: The bundle to unpack.
@@ -471,7 +640,7 @@ def unpack(
 
     Raises:
         UnpackError: If the bundle is refused; nothing has been written.
-        OSError: If the file system fails; what this call created is removed.
+        OSError: If the file system fails; the target is as it was.
         TypeError: If an argument has the wrong type.
 
     Examples:
@@ -495,7 +664,7 @@ def unpack(
         dry_run=dry_run,
         allow_case_conflicts=allow_case_conflicts,
     )
-    return tuple(item.name for item in plan)
+    return tuple(item.name for item in plan.files)
 
 
 @contextlib.contextmanager
@@ -581,4 +750,4 @@ def unpack_from(
             dry_run=dry_run,
             allow_case_conflicts=allow_case_conflicts,
         )
-    return tuple(item.name for item in plan)
+    return tuple(item.name for item in plan.files)
