@@ -133,7 +133,6 @@ def test_bundle_writer_shows_no_internal_parameter(api_page: str) -> None:
     assert not re.search(r"\bcommit\b", signature)
 
 
-@pytest.mark.xfail(strict=True, reason=_NOT_YET)
 def test_every_seedbundle_type_in_a_signature_links_to_its_entry(api_page: str) -> None:
     # signature_crossrefs makes a documented type a link; a name that stays
     # plain text (such as a private type alias) is explained nowhere.

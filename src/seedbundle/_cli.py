@@ -563,7 +563,9 @@ def _progress(description: str) -> tqdm[Any]:
 # on the command line only the option means anything.
 _OPTION_HINTS = (
     ("strict=False", "--lenient"),
+    ("overwrite=True", "--force"),
     ("allow_case_conflicts=True, or --allow-case-conflicts,", "--allow-case-conflicts"),
+    ("allow_case_conflicts=True", "--allow-case-conflicts"),
     ("symlinks='skip' / --skip-symlinks", "--skip-symlinks"),
     ("symlinks='follow' / --follow-symlinks", "--follow-symlinks"),
 )
@@ -701,7 +703,7 @@ def _unpack(args: argparse.Namespace) -> int:
 
                 plan = unpack_entries(fresh, args.directory, progress=progress, **_unpack_options(args))
         except UnpackError as error:
-            raise _Failure(_option_hints(error.msg)) from None
+            raise _Failure(_for_the_command_line(error.msg)) from None
     if args.verbose:
         for item in plan.files:
             _print(encode_name(item.name))
@@ -717,7 +719,7 @@ def _show_unpack_plan(plan: Plan) -> int:
     for item in plan.files:
         name = encode_name(item.name)
         if item.refusal is not None:
-            _print(f"refuse  {name}: {_option_hints(item.refusal)}")
+            _print(f"refuse  {name}: {_for_the_command_line(item.refusal)}")
         elif item.replaces and not plan.overwrite:
             _print(f"replace {name} (needs --force)")
         else:
@@ -738,16 +740,6 @@ def _show_unpack_plan(plan: Plan) -> int:
 
 def _count_files(count: int, kind: str = "") -> str:
     return f"{count} {kind}file" + ("" if count == 1 else "s")
-
-
-# The library's hints name its keywords; on the command line they are options.
-_OPTIONS = {"overwrite=True": "--force", "allow_case_conflicts=True": "--allow-case-conflicts"}
-
-
-def _option_hints(message: str) -> str:
-    for keyword, option in _OPTIONS.items():
-        message = message.replace(keyword, option)
-    return message
 
 
 def _lines_in_bundle(entry: Entry) -> int:

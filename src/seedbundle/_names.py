@@ -187,7 +187,7 @@ class NameSet:
 
 
 def check_names(names: Iterable[str], *, allow_case_conflicts: bool = False) -> None:
-    """Raise :class:`UnpackError` for the first name that unpack would refuse."""
+    """Raise [`UnpackError`][UnpackError] for the first name that unpack would refuse."""
     checker = NameSet(allow_case_conflicts=allow_case_conflicts)
     for name in names:
         checker.add(name)

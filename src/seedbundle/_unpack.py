@@ -516,7 +516,7 @@ def plan_entries(
 ) -> Plan:
     """What unpacking would do, file by file, writing nothing.
 
-    A name that is unsafe on any disk raises :class:`UnpackError`; what
+    A name that is unsafe on any disk raises [`UnpackError`][UnpackError]; what
     depends on the target directory (a file that exists, a link in the way)
     is reported in the plan instead.
     """
@@ -601,7 +601,7 @@ def _check_unpack_options(directory: object, overwrite: object, dry_run: object)
 
 def unpack(
     bundle: Bundle,
-    directory: PathArg,
+    directory: str | os.PathLike[str],
     /,
     *,
     overwrite: bool = False,
@@ -698,8 +698,8 @@ def reader_source(
 
 
 def unpack_from(
-    file: PathArg | IO[bytes],
-    directory: PathArg,
+    file: str | os.PathLike[str] | IO[bytes],
+    directory: str | os.PathLike[str],
     /,
     *,
     strict: bool = True,
@@ -709,7 +709,7 @@ def unpack_from(
 ) -> tuple[str, ...]:
     """Unpack a bundle file below a directory, one entry at a time.
 
-    Like :func:`unpack`, with the same checks, but the bundle is read from a
+    Like [`unpack`][unpack], with the same checks, but the bundle is read from a
     path or a binary file object and memory holds one entry at a time. The
     bundle is read twice: once to check it, once to write it. A file object
     that cannot seek (a pipe) is first copied to a temporary file.
@@ -717,18 +717,18 @@ def unpack_from(
     Args:
         file: A path, or a readable binary file object.
         directory: The target directory; it is created if it is missing.
-        strict: As for :func:`seedbundle.loads`.
-        overwrite: As for :func:`unpack`.
-        dry_run: As for :func:`unpack`.
-        allow_case_conflicts: As for :func:`unpack`.
+        strict: As for [`seedbundle.loads`][seedbundle.loads].
+        overwrite: As for [`unpack`][unpack].
+        dry_run: As for [`unpack`][unpack].
+        allow_case_conflicts: As for [`unpack`][unpack].
 
     Returns:
         The names of the files written (or that would be written).
 
     Raises:
         BundleDecodeError: If the bundle is invalid; nothing has been written.
-        UnpackError: As for :func:`unpack`.
-        OSError: As for :func:`unpack`.
+        UnpackError: As for [`unpack`][unpack].
+        OSError: As for [`unpack`][unpack].
 
     Examples:
         >>> import io, os, tempfile, seedbundle
