@@ -108,8 +108,10 @@ def extract(
             raise TypeError(f"existing[{index}] is a {type(name).__name__}, not a str")
     known = KnownNames.of([*names, *(base.names if base is not None else ())])
     try:
-        answer = Answer(_as_bytes(text), base=base, known=known)
-        if not read_strict(answer):
+        data = _as_bytes(text)
+        answer = Answer(data, base=base, known=known)
+        if not read_strict(answer) or _comment_holds_files(answer):
+            answer = Answer(data, base=base, known=known)
             _read_tolerantly(answer)
         return finish(answer, finish_reason)
     except Exception as error:  # every bug becomes a report, never an exception for the caller
@@ -123,10 +125,31 @@ def _internal_error(error: Exception) -> Extraction:
     return Extraction(Bundle(), (), (Diagnostic("SB999", "error", 1, 1, None, message),))
 
 
+def _comment_holds_files(answer: Answer) -> bool:
+    """Whether the comment of a strictly valid bundle holds files of another dialect (or diffs)."""
+    first = next((i for i, line in enumerate(answer.lines) if line.startswith("<<<FILE ")), answer.n)
+    if not any(_may_start_a_file(line) for line in answer.lines[:first]):
+        return False
+    comment = Answer(answer.block(0, first), base=None, known=answer.known)
+    _read_tolerantly(comment)
+    return bool(comment.files or comment.deletions or comment.diffs or comment.edits)
+
+
+def _may_start_a_file(line: str) -> bool:
+    return bool(
+        fence(line) or xml_tag(line) or paws_marker(line) or is_edit_open(line) or line.startswith("--- ")
+    )
+
+
 def _read_tolerantly(answer: Answer) -> None:
     _check_encoding(answer)
+    lines = answer.lines
     index = 0
     while index < answer.n:
+        line = lines[index]
+        if not line or line.isspace():  # most lines are prose or blank: keep them cheap
+            index += 1
+            continue
         index = _step(answer, index)
     if answer.wrapper is not None:
         answer.report(

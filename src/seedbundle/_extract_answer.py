@@ -13,7 +13,7 @@ import bisect
 import attrs
 
 from ._extract_checks import KnownNames, find_closer, is_markdown, review_content, review_name
-from ._extract_codes import Diagnostic, code_info
+from ._extract_codes import Diagnostic, new_diagnostic
 from ._extract_lines import Fence, Marker, fence, marker
 from ._extract_result import Dialect, Status
 from ._model import Bundle
@@ -85,9 +85,7 @@ class Answer:
     def report(self, code: str, line: int, message: str, *, file: str | None = None, column: int = 1) -> None:
         """Record a diagnostic at the 0-based ``line``."""
         line = min(max(line, 0), max(self.n - 1, 0))
-        self.diagnostics.append(
-            Diagnostic(code, code_info(code).severity, line + 1, max(column, 1), file, message)
-        )
+        self.diagnostics.append(new_diagnostic(code, line + 1, max(column, 1), file, message))
 
     def own(self, start: int, stop: int) -> None:
         """Mark ``lines[start:stop]`` as part of a file, a marker or a block: not prose."""
@@ -103,8 +101,11 @@ class Answer:
 
     def marker_at(self, index: int) -> Marker | None:
         """The marker on a line, computed once."""
+        line = self.lines[index]
+        if line.find("<<<", 0, 80) < 0:
+            return None
         if index not in self._markers:
-            self._markers[index] = marker(self.lines[index])
+            self._markers[index] = marker(line)
         return self._markers[index]
 
     def next_marker(self, start: int) -> int:

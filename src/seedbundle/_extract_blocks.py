@@ -28,12 +28,12 @@ def read_fence(answer: Answer, index: int, opener: Fence) -> int:
     language, name = info_name(opener.info)
     name_at = None
     if name is None:
-        if answer.wrapper is None and _is_wrapper(answer, index, opener):
-            answer.wrapper, answer.wrapper_line = opener, index
-            answer.own(index, index + 1)
-            answer.region_start = index + 1
-            return index + 1
         name, name_at = _name_before(answer, index, language)
+    if name is None and answer.wrapper is None and _is_wrapper(answer, index, opener):
+        answer.wrapper, answer.wrapper_line = opener, index
+        answer.own(index, index + 1)
+        answer.region_start = index + 1
+        return index + 1
     markdown = name is not None and is_markdown(name, language)
     closer, other = find_closer(answer.lines, index + 1, answer.n, opener, markdown=markdown)
     stop = answer.n if closer is None else closer
@@ -122,7 +122,7 @@ def _is_wrapper(answer: Answer, index: int, opener: Fence) -> bool:
             return True
         if fence(line) is not None:
             return False
-        if name_line(line) is not None:
+        if opener.length > 3 and name_line(line) is not None:
             after = answer.next_nonblank(following + 1)
             inner = fence(answer.lines[after]) if after < answer.n else None
             return inner is not None and inner.char == opener.char and inner.length < opener.length

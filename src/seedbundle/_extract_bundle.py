@@ -61,7 +61,8 @@ def _add_exact(answer: Answer, bundle: Bundle, headers: list[int], end: int) -> 
 
 def _read_exact(answer: Answer, index: int) -> int | None:
     """Read from the FILE line at ``index`` to the next exact END line with loads, if that is valid."""
-    if not answer.lines[index].startswith("<<<FILE "):
+    # Only a whole bundle: the END count covers the files read tolerantly before, too.
+    if not answer.lines[index].startswith("<<<FILE ") or answer.since_end:
         return None
     ends = _exact_ends(answer)
     position = bisect.bisect_left(ends, index)
@@ -110,12 +111,12 @@ def read_header(answer: Answer, index: int, header: Marker) -> int:
     answer.since_end += 1
     answer.note_cr(index, header)
     name = header.name or ""
-    if not header.exact:
-        took = f" (took off {', '.join(header.changes)})" if header.changes else ""
+    if header.changes:
         answer.report(
             "SB201",
             index,
-            f"read the header {answer.lines[index].strip()!r} as <<<FILE {name}>>>{took}",
+            f"read the header {answer.lines[index].strip()!r} as <<<FILE {name}>>>"
+            f" (took off {', '.join(header.changes)})",
             file=name or None,
             column=header.column + 1,
         )

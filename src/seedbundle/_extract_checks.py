@@ -6,9 +6,9 @@ generate bundles without such artifacts. A file looks like a model artifact
 when :func:`review_name` or :func:`review_content` has anything to say
 about it:
 
-- its name is unsafe (``seedbundle._names.name_problem``), begins with
-  ``./``, ``a/`` or ``b/``, is a language tag, or differs from a known name
-  only in case;
+- its name is unsafe (``seedbundle._names.name_problem``), is wrapped in
+  quotes, backticks or bold, begins with ``./``, ``a/`` or ``b/``, is a
+  language tag, or differs from a known name only in case;
 - its content is text whose first non-blank line opens a code fence, and
   its name is not a markdown file's;
 - its text holds a lazy placeholder line, a SEARCH/REPLACE block or, for a
@@ -149,7 +149,7 @@ def find_closer(
     first = first_opens
     for index in range(start, stop):
         line = lines[index]
-        found = fence(line) if "`" in line or "~" in line else None
+        found = fence(line)
         if found is None or found.char != outer.char or found.length < outer.length:
             first = first and not line.strip()
             continue
@@ -210,8 +210,10 @@ class NameReview:
 def review_name(raw: str, known: KnownNames = NO_NAMES) -> NameReview:
     """Clean a file name and check it as unpack would: refuse the unsafe, flag the odd."""
     findings: list[Finding] = []
-    name = raw
+    name = _unwrapped(raw)
     suspect = False
+    if name != raw:
+        findings.append(Finding("SB506", f"took the {raw[0]!r} around {raw!r} off"))
     if name.startswith("./"):
         while name.startswith("./"):
             name = name[2:]
@@ -255,6 +257,17 @@ def review_name(raw: str, known: KnownNames = NO_NAMES) -> NameReview:
         )
         suspect = True
     return NameReview(name, tuple(findings), suspect)
+
+
+_WRAPPERS = ("**", "__", "`", "'", '"')
+
+
+def _unwrapped(name: str) -> str:
+    """The name without quotes, backticks or bold around it."""
+    for wrapper in _WRAPPERS:
+        if len(name) > 2 * len(wrapper) and name.startswith(wrapper) and name.endswith(wrapper):
+            return name[len(wrapper) : -len(wrapper)]
+    return name
 
 
 def _unsafe(name: str) -> str | None:
@@ -380,7 +393,7 @@ def review_content(name: str, data: bytes, base: bytes | None = None) -> Review:
     line, and a file that shrinks to less than half of an original of 10
     lines or more is flagged.
     """
-    if not _is_text(data):
+    if not data or not _is_text(data):
         return Review(data)
     lines = text_lines(data.decode("utf-8"))
     findings: list[Finding] = []

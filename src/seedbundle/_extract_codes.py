@@ -9,11 +9,12 @@ example through ``extract`` to check that it yields its code.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 import attrs
 
-__all__ = ["CODES", "SEVERITIES", "Code", "Diagnostic", "Severity", "code_info"]
+__all__ = ["CODES", "SEVERITIES", "Code", "Diagnostic", "Severity", "code_info", "new_diagnostic"]
 
 Severity = Literal["info", "warning", "error"]
 SEVERITIES: tuple[Severity, ...] = ("info", "warning", "error")
@@ -110,7 +111,7 @@ CODES: tuple[Code, ...] = (
     Code(
         "SB201",
         "warning",
-        "A FILE header written differently from `<<<FILE name>>>`.",
+        "A FILE header (or a DELETE line) written differently from `<<<FILE name>>>`.",
         "Read as a header: case, spacing, a colon, quotes, backticks, bold, a heading, list or quote"
         " prefix, indentation and an annotation such as `(new)` are taken off the name.",
         "### <<< File: `src/app.py` (new) >>>\nprint(1)\n<<<END 1>>>\n",
@@ -239,8 +240,8 @@ CODES: tuple[Code, ...] = (
         "SB502",
         "warning",
         "A file name that begins with the `a/` or `b/` of a diff header.",
-        "Taken off when `existing=` (or `base=`) holds the name without it; kept otherwise. Either"
-        " way the file is suspect.",
+        "Taken off when `existing=` (or `base=`) holds the name without it; otherwise kept, and the"
+        " file is marked suspect.",
         "<<<FILE b/src/app.py>>>\nprint(1)\n<<<END 1>>>\n",
         "existing=['src/app.py']",
     ),
@@ -265,6 +266,13 @@ CODES: tuple[Code, ...] = (
         "A file name that begins with `./`.",
         "The `./` is taken off.",
         "<<<FILE ./src/app.py>>>\nprint(1)\n<<<END 1>>>\n",
+    ),
+    Code(
+        "SB506",
+        "warning",
+        "A file name wrapped in quotes, backticks or bold, such as `` `src/app.py` ``.",
+        "The wrapping is taken off, even where the format would allow it in a bare name.",
+        "<<<FILE `src/app.py`>>>\nprint(1)\n<<<END 1>>>\n",
     ),
     # SB6xx: duplicates, deletions and other formats
     Code(
@@ -376,7 +384,131 @@ class Diagnostic:
     def __attrs_post_init__(self) -> None:
         expected = _BY_CODE[self.code].severity
         if self.severity != expected:
-            raise ValueError(f"{self.code} is an {expected}, not an {self.severity}")
+            raise ValueError(f"{self.code} has the severity {expected!r}, not {self.severity!r}")
 
     def __str__(self) -> str:
         return f"{self.line}:{self.column}: {self.code} {self.severity}: {self.message}"
+
+
+def new_diagnostic(code: str, line: int, column: int, file: str | None, message: str) -> Diagnostic:
+    """Build a Diagnostic for a registry code, its severity from the registry.
+
+    Skipping the validators keeps a report of many findings fast; every
+    caller passes a code of the registry and positions of at least 1.
+    """
+    diagnostic = object.__new__(Diagnostic)
+    for field, value in zip(
+        ("code", "severity", "line", "column", "file", "message"),
+        (code, _BY_CODE[code].severity, line, column, file, message),
+        strict=True,
+    ):
+        object.__setattr__(diagnostic, field, value)
+    return diagnostic
+
+
+_PAGE_INTRO = """\
+# Diagnostics of extract
+
+[`seedbundle.extract`][seedbundle.extract] reads a language model's answer
+back into files. It never raises on a str or bytes answer and never returns
+an empty result silently: everything it repairs and everything it doubts is a
+[`Diagnostic`][seedbundle.Diagnostic] with a stable code, a severity, a line
+and column, the file it concerns and a message that says what was found and
+what was done. This page lists every code. It is generated from the registry
+in `seedbundle/_extract_codes.py`, and a test fails when the two differ.
+
+- **info**: what is normal in a model's answer: prose around the files, a
+  fence around the whole bundle.
+- **warning**: a repair (a header variant, a closer, a fence around a file,
+  a dialect other than the bundle format) or a flag (truncated, suspect).
+- **error**: a refused file, or an answer that holds no file.
+
+Each file has a **status**: `complete`; `truncated` when the answer stops
+inside it (SB301, SB302, SB303); `suspect` when it holds a lazy placeholder,
+an edit block or a diff, shrank against `base=`, does not match its sha256,
+or has an odd name (SB207, SB401, SB402, SB502, SB503, SB504, SB602, SB603).
+`Extraction.ok` is true when there is a file or a deletion, no error, and
+every file is complete.
+
+## What extract reads
+
+- **The bundle format**, exactly as [`loads`][seedbundle.loads] reads it
+  when the answer, or the part of it between prose and a fence, is a strictly
+  valid bundle; otherwise entry by entry, with the variants below.
+- **The markdown dialect**: a file name alone on a line, as a heading, in
+  bold or backticks, as a list item, in brackets or after `File:`, followed by
+  a fenced code block (a marked name may have up to three lines of prose
+  between it and the block); or the name in the info string
+  (`python:src/app.py`, `src/app.py`, `python title="src/app.py"`). Closing
+  fences follow CommonMark, and the code block of a markdown file keeps its
+  inner code blocks.
+- **XML tags**: `<file path="...">...</file>` and bolt's
+  `<boltAction type="file" filePath="...">...</boltAction>`.
+- **PAWS markers**: `DOGS_START_FILE: path` and `DOGS_END_FILE: path`.
+
+## Deleting a file
+
+An answer deletes a file with a line of its own:
+
+```text
+<<<DELETE path/to/old.py>>>
+```
+
+The name is written as in a FILE header (bare, or as a JSON string). The
+line has no content and no attributes, and an END marker does not count it.
+`Extraction.deletions` lists the names. Nothing else deletes a file: a file
+with empty content is an empty file, and an empty SEARCH/REPLACE block is
+reported (SB603), never read as a deletion. Version 1 of the format reads a
+`<<<DELETE` line as an unknown marker, an error, so giving it this meaning
+in a later version changes no valid bundle.
+
+## The codes
+
+"""
+
+_PAGE_EXAMPLES = """
+## Examples
+
+One answer for each code. Control characters and bytes that are not UTF-8
+are shown as escapes: `\\r`, `\\ufeff`, `\\xNN`.
+"""
+
+
+def _shown(example: str) -> str:
+    """An example as the page shows it, with invisible characters as escapes."""
+    out = []
+    for char in example:
+        if char == "\r":
+            out.append("\\r")
+        elif char == "\ufeff":
+            out.append("\\ufeff")
+        elif "\udc80" <= char <= "\udcff":
+            out.append(f"\\x{ord(char) - 0xDC00:02x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _fenced(text: str) -> str:
+    """A code block that holds ``text``, its fence longer than any run of backticks in it."""
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}markdown\n{text if text.endswith(chr(10)) else text + chr(10)}{ticks}\n"
+
+
+def reference_page() -> str:
+    """The text of docs/reference/diagnostics.md, rendered from the registry."""
+    rows = ["| Code | Severity | What it means | What extract does |", "|---|---|---|---|"]
+    for code in CODES:
+        rows.append(
+            f"| [{code.code}](#{code.code.lower()}) | {code.severity} | {code.summary} | {code.action} |"
+        )
+    sections = []
+    for code in CODES:
+        if not code.example:
+            body = "No answer produces it: it reports a bug.\n"
+        else:
+            options = f"With `{code.options}`:\n\n" if code.options else ""
+            body = options + _fenced(_shown(code.example))
+        sections.append(f"### {code.code}\n\n{code.summary}\n\n{body}")
+    return _PAGE_INTRO + "\n".join(rows) + "\n" + _PAGE_EXAMPLES + "\n" + "\n".join(sections)

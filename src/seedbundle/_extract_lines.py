@@ -8,6 +8,7 @@ reading an answer stays linear in its size.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Literal
@@ -61,6 +62,12 @@ def fence(line: str) -> Fence | None:
     body = line.lstrip(" \t>")
     if not body.startswith(("```", "~~~")):
         return None
+    return _fence(line, body)
+
+
+@functools.lru_cache(maxsize=256)
+def _fence(line: str, body: str) -> Fence | None:
+    # Cached: the same fence lines (a bare ```) recur throughout an answer.
     char = body[0]
     rest = body.lstrip(char)
     info = rest.strip()
@@ -98,9 +105,9 @@ def marker(line: str) -> Marker | None:
     cr = line.endswith("\r")
     text = line[:-1] if cr else line
     if start == 0 and text.startswith("<<<FILE "):
-        exact = _exact_header(text)
+        exact = _exact_header(text, cr)
         if exact is not None:
-            return attrs.evolve(exact, cr=cr)
+            return exact
     if start == 0 and text.startswith("<<<END "):
         try:
             count = parse_end_line(text.encode("utf-8", "surrogateescape"), has_newline=True, strict=True)
@@ -129,7 +136,7 @@ def marker(line: str) -> Marker | None:
     return Marker("closer", start, name=name or None, changes=tuple(changes), cr=cr)
 
 
-def _exact_header(text: str) -> Marker | None:
+def _exact_header(text: str, cr: bool) -> Marker | None:
     try:
         header = parse_header_line(text.encode("utf-8", "surrogateescape"), has_newline=True, strict=True)
     except LineError:
@@ -139,7 +146,7 @@ def _exact_header(text: str) -> Marker | None:
     ]
     if header.sha256 is not None:
         words.append(f"sha256={header.sha256}")
-    return Marker("file", 0, name=header.name, attributes=tuple(words), exact=True)
+    return Marker("file", 0, name=header.name, attributes=tuple(words), exact=True, cr=cr)
 
 
 def _spaces(text: str, at: int) -> int:
@@ -198,7 +205,9 @@ def _named_marker(
             attributes.append(word)
         else:
             changes.append(f"the annotation {word!r}")
-    if not changes and not attributes and kind == "file":
+    known = all(word in _FLAGS or word.startswith("sha256=") for word in attributes)
+    if not changes and known and kind == "file":
+        # Nothing else explains why the line is not exact: a name that needs quoting, say.
         changes.append("the form of the line")
     return Marker(kind, column, name=name, attributes=tuple(attributes), changes=tuple(changes), cr=cr)
 
@@ -418,7 +427,10 @@ def xml_tag(line: str) -> XmlTag | None:
     match = _XML_OPEN.match(line)
     if match is None:
         return None
-    values = {key.lower(): a if a is not None else b for key, a, b in _XML_ATTRIBUTE.findall(match.group(2))}
+    values = {
+        found.group(1).lower(): found.group(2) if found.group(2) is not None else found.group(3)
+        for found in _XML_ATTRIBUTE.finditer(match.group(2))
+    }
     tag = match.group(1)
     if tag == "file":
         name = values.get("path") or values.get("name") or values.get("filename") or values.get("filepath")
