@@ -265,6 +265,19 @@ CASES = [
         ["SB210"],
     ),
     Case(
+        "markdown-more-name-forms",
+        "**File: `src/app.py`**\n```python\n1\n```\nlib/util.py\n```python:lib/util.py\n2\n```\n"
+        "and/or\n```\n3\n```\n",
+        [md("src/app.py", b"1\n"), md("lib/util.py", b"2\n")],
+        ["SB210", "SB101", "SB104"],
+    ),
+    Case(
+        "header-text-after-the-closing-brackets",
+        "<<<FILE a.py>>> (updated)\nprint(1)\n<<<END 1>>>\n",
+        [ours("a.py", b"print(1)\n")],
+        ["SB201"],
+    ),
+    Case(
         "markdown-prose-around-and-between",
         "To do this we need two files.\n\nFirst `main.py`:\n\nmain.py\n```python\nimport util\n```\n\nThen the helper:\n\n"
         "util.py\n```python\nX = 1\n```\nThis concludes a fully working implementation.",

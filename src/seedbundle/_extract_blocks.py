@@ -29,6 +29,9 @@ def read_fence(answer: Answer, index: int, opener: Fence) -> int:
     name_at = None
     if name is None:
         name, name_at = _name_before(answer, index, language)
+    else:
+        before, at = _name_before(answer, index, language)
+        name_at = at if before == name else None  # the same name on the line before, too
     if name is None and answer.wrapper is None and _is_wrapper(answer, index, opener):
         answer.wrapper, answer.wrapper_line = opener, index
         answer.own(index, index + 1)
@@ -125,7 +128,8 @@ def _is_wrapper(answer: Answer, index: int, opener: Fence) -> bool:
         if opener.length > 3 and name_line(line) is not None:
             after = answer.next_nonblank(following + 1)
             inner = fence(answer.lines[after]) if after < answer.n else None
-            return inner is not None and inner.char == opener.char and inner.length < opener.length
+            if inner is not None and inner.char == opener.char and inner.length < opener.length:
+                return True
     return False
 
 

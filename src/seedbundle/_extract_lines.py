@@ -181,6 +181,10 @@ def _body(text: str, changes: list[str]) -> tuple[str, bool]:
         if body.endswith(">>>" + wrapper):
             body = body[: -len(wrapper)]
             break
+    first = body.find(">>>")
+    if 0 <= first < len(body) - 3 and not body.lstrip(" \t:").startswith('"'):
+        changes.append(f"the text after '>>>' ({body[first + 3 :].strip()!r})")
+        body = body[: first + 3]
     closed = body.endswith(">>>")
     if closed:
         body = body[:-3]
@@ -309,6 +313,8 @@ def name_line(line: str) -> NameLine | None:
         label = _LABEL.match(text)
         if label is not None:
             text = text[label.end() :]
+            if text.endswith("**") and not text.startswith("**"):
+                text = text[:-2]  # the bold that opened before the label: **File: x**
         if text.endswith((":", ":**")):
             text = text[:-3] + "**" if text.endswith(":**") else text[:-1]
         annotation = _ANNOTATION.search(text)
@@ -327,9 +333,15 @@ def name_line(line: str) -> NameLine | None:
             strong = True
         else:
             break
-    if not looks_like_path(text):
+    if not looks_like_path(text) or (not strong and not _has_file_name(text)):
         return None
     return NameLine(text, strong)
+
+
+def _has_file_name(text: str) -> bool:
+    """Whether the last segment reads as a file's name on its own, as a bare name line must (not and/or)."""
+    last = text.replace("\\", "/").rsplit("/", 1)[-1]
+    return last.casefold() in _KNOWN_NAMES or bool(_EXTENSION.fullmatch(last)) or last.startswith(".")
 
 
 def looks_like_path(text: str) -> bool:
