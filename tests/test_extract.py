@@ -21,7 +21,7 @@ import pytest
 import seedbundle
 from seedbundle import Bundle, Diagnostic, Entry, ExtractedFile, Extraction, dumps, extract, loads
 from seedbundle._extract_checks import looks_like_model_artifact
-from seedbundle._extract_codes import CODES, code_info, reference_page
+from seedbundle._extract_codes import CODES, code_info
 
 ROOT = Path(__file__).resolve().parent.parent
 DIAGNOSTICS_PAGE = ROOT / "docs" / "reference" / "diagnostics.md"
@@ -830,6 +830,115 @@ def test_every_code_in_the_source_is_in_the_registry_and_back() -> None:
     used = set(re.findall(r'"(SB[0-9]{3})"', source))
     assert used == {code.code for code in CODES} - {"SB999"} | {"SB999"} & used
     assert "SB999" in used
+
+
+_PAGE_INTRO = """\
+# Diagnostics of extract
+
+[`seedbundle.extract`][seedbundle.extract] reads a language model's answer
+back into files. It never raises on a str or bytes answer and never returns
+an empty result silently: everything it repairs and everything it doubts is a
+[`Diagnostic`][seedbundle.Diagnostic] with a stable code, a severity, a line
+and column, the file it concerns and a message that says what was found and
+what was done. This page lists every code. It is generated from the registry
+in `seedbundle/_extract_codes.py` by `tests/test_extract.py`, which fails when
+the two differ.
+
+- **info**: what is normal in a model's answer: prose around the files, a
+  fence around the whole bundle.
+- **warning**: a repair (a header variant, a closer, a fence around a file,
+  a dialect other than the bundle format) or a flag (truncated, suspect).
+- **error**: a refused file, or an answer that holds no file.
+
+Each file has a **status**: `complete`; `truncated` when the answer stops
+inside it (SB301, SB302, SB303); `suspect` when it holds a lazy placeholder,
+an edit block or a diff, shrank against `base=`, does not match its sha256,
+or has an odd name (SB207, SB401, SB402, SB502, SB503, SB504, SB602, SB603).
+`Extraction.ok` is true when there is a file or a deletion, no error, and
+every file is complete.
+
+## What extract reads
+
+- **The bundle format**, exactly as [`loads`][seedbundle.loads] reads it
+  when the answer, or the part of it between prose and a fence, is a strictly
+  valid bundle; otherwise entry by entry, with the variants below.
+- **The markdown dialect**: a file name alone on a line, as a heading, in
+  bold or backticks, as a list item, in brackets or after `File:`, followed by
+  a fenced code block (a marked name may have up to three lines of prose
+  between it and the block); or the name in the info string
+  (`python:src/app.py`, `src/app.py`, `python title="src/app.py"`). Closing
+  fences follow CommonMark, and the code block of a markdown file keeps its
+  inner code blocks.
+- **XML tags**: `<file path="...">...</file>` and bolt's
+  `<boltAction type="file" filePath="...">...</boltAction>`.
+- **PAWS markers**: `DOGS_START_FILE: path` and `DOGS_END_FILE: path`.
+
+## Deleting a file
+
+An answer deletes a file with a line of its own:
+
+```text
+<<<DELETE path/to/old.py>>>
+```
+
+The name is written as in a FILE header (bare, or as a JSON string). The
+line has no content and no attributes, and an END marker does not count it.
+`Extraction.deletions` lists the names. Nothing else deletes a file: a file
+with empty content is an empty file, and an empty SEARCH/REPLACE block is
+reported (SB603), never read as a deletion. Version 1 of the format reads a
+`<<<DELETE` line as an unknown marker, an error, so giving it this meaning
+in a later version changes no valid bundle.
+
+## The codes
+
+"""
+
+_PAGE_EXAMPLES = """
+## Examples
+
+One answer for each code. Control characters and bytes that are not UTF-8
+are shown as escapes: `\\r`, `\\ufeff`, `\\xNN`.
+"""
+
+
+def _shown(example: str) -> str:
+    """An example as the page shows it, with invisible characters as escapes."""
+    out = []
+    for char in example:
+        if char == "\r":
+            out.append("\\r")
+        elif char == "\ufeff":
+            out.append("\\ufeff")
+        elif "\udc80" <= char <= "\udcff":
+            out.append(f"\\x{ord(char) - 0xDC00:02x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _fenced(text: str) -> str:
+    """A code block that holds ``text``, its fence longer than any run of backticks in it."""
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}markdown\n{text if text.endswith(chr(10)) else text + chr(10)}{ticks}\n"
+
+
+def reference_page() -> str:
+    """The text of docs/reference/diagnostics.md, rendered from the registry."""
+    rows = ["| Code | Severity | What it means | What extract does |", "|---|---|---|---|"]
+    for code in CODES:
+        rows.append(
+            f"| [{code.code}](#{code.code.lower()}) | {code.severity} | {code.summary} | {code.action} |"
+        )
+    sections = []
+    for code in CODES:
+        if not code.example:
+            body = "No answer produces it: it reports a bug.\n"
+        else:
+            options = f"With `{code.options}`:\n\n" if code.options else ""
+            body = options + _fenced(_shown(code.example))
+        sections.append(f"### {code.code}\n\n{code.summary}\n\n{body}")
+    return _PAGE_INTRO + "\n".join(rows) + "\n" + _PAGE_EXAMPLES + "\n" + "\n".join(sections)
 
 
 def test_the_diagnostics_page_is_the_registry() -> None:

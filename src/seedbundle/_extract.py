@@ -18,9 +18,10 @@ from ._api import _as_bytes
 from ._extract_answer import Answer
 from ._extract_blocks import close_wrapper, read_bare_diff, read_edit, read_fence
 from ._extract_bundle import read_delete, read_end, read_header, read_strict
-from ._extract_checks import KnownNames, is_edit_open
+from ._extract_checks import is_edit_open
 from ._extract_codes import Diagnostic
 from ._extract_lines import fence, paws_marker, xml_tag
+from ._extract_names import KnownNames
 from ._extract_report import finish
 from ._extract_result import Extraction
 from ._extract_tags import read_paws, read_xml

@@ -12,9 +12,11 @@ import bisect
 
 import attrs
 
-from ._extract_checks import KnownNames, find_closer, is_markdown, review_content, review_name
+from ._extract_checks import find_closer, is_markdown, review_content
 from ._extract_codes import Diagnostic, new_diagnostic
-from ._extract_lines import Fence, Marker, fence, marker
+from ._extract_lines import Fence, fence
+from ._extract_markers import Marker, marker
+from ._extract_names import KnownNames, review_name
 from ._extract_result import Dialect, Status
 from ._model import Bundle
 
@@ -78,6 +80,8 @@ class Answer:
         self.diffs = 0
         self.edits = 0
         self.refused = 0
+        # PAWS markers written after a '> ', as a copy from rendered markdown has them.
+        self.quoted_markers = 0
         self._markers: dict[int, Marker | None] = {}
         self._marker_lines: list[int] | None = None
         self.exact_ends: list[int] | None = None

@@ -18,8 +18,8 @@ import re
 from ._api import loads
 from ._errors import BundleDecodeError
 from ._extract_answer import Answer
-from ._extract_checks import review_name
-from ._extract_lines import Marker
+from ._extract_markers import Marker
+from ._extract_names import review_name
 from ._model import Bundle
 from ._syntax import unescape_text
 

@@ -138,7 +138,9 @@ def _report_dialects(answer: Answer) -> None:
         found = [file for file in answer.files if file.dialect == dialect]
         if found:
             count = f"{len(found)} file" + ("s" if len(found) > 1 else "")
-            answer.report(code, found[0].first, f"read {count} written {_DIALECT_WORDS[dialect]}")
+            quoted = answer.quoted_markers if dialect == "paws" else 0
+            more = f"; took the '> ' off {quoted} of the markers" if quoted else ""
+            answer.report(code, found[0].first, f"read {count} written {_DIALECT_WORDS[dialect]}{more}")
 
 
 def _report_nothing(answer: Answer) -> None:

@@ -21,6 +21,7 @@ def read_paws(answer: Answer, index: int) -> int:
     start = paws_marker(answer.lines[index])
     assert start is not None
     name = start.name
+    answer.quoted_markers += start.quoted
     following = index + 1
     end = None
     while following < answer.n:
@@ -32,6 +33,7 @@ def read_paws(answer: Answer, index: int) -> int:
     last, at_eof = following - 1, False
     if end is not None and not end.start:
         last, stop = following, following + 1
+        answer.quoted_markers += end.quoted
         if end.name != name:
             answer.report(
                 "SB208",

@@ -11,7 +11,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from seedbundle import Bundle, Entry, Extraction, dumps, extract, loads
-from seedbundle._extract_checks import looks_like_model_artifact, review_content, review_name
+from seedbundle._extract_checks import looks_like_model_artifact, review_content
+from seedbundle._extract_names import review_name
 from seedbundle.strategies import bundle_texts, bundles
 
 from .strategies import documents, line_soups, surrogate_texts
