@@ -98,6 +98,24 @@ CASES = [
         ["SB102", "SB101", "SB102"],
     ),
     Case(
+        "fenced-bundle-markdown-file-keeps-inner-fences",
+        "```\n<<<FILE a.md>>>\n# A\n```\ncode\n```\n<<<FILE b.py>>>\nx\n```\n",
+        [ours("a.md", b"# A\n```\ncode\n```\n"), ours("b.py", b"x\n")],
+        ["SB102"],
+    ),
+    Case(
+        "fenced-bundle-last-markdown-file-bare-inner-fences",
+        "```\n<<<FILE README.md>>>\n# A\n```\ncode\n```\n```\nbye\n",
+        [ours("README.md", b"# A\n```\ncode\n```\n")],
+        ["SB102", "SB101"],
+    ),
+    Case(
+        "fenced-bundle-cut",
+        "```\n<<<FILE a.py>>>\nx\n",
+        [ours("a.py", b"x\n", T)],
+        ["SB102", "SB302"],
+    ),
+    Case(
         "header-colon",
         "<<<FILE: src/app.py>>>\nprint(1)\n<<<END 1>>>\n",
         [ours("src/app.py", b"print(1)\n")],

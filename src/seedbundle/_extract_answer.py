@@ -151,11 +151,12 @@ class Answer:
         """Where the fence around the bundle closes inside a file's content, ``lines[start:stop]``."""
         if self.wrapper is None:
             return None
-        closer, _ = find_closer(
-            self.lines, start, stop, self.wrapper, markdown=is_markdown(name), first_opens=True
-        )
+        markdown = is_markdown(name)
+        closer, _ = find_closer(self.lines, start, stop, self.wrapper, markdown=markdown, first_opens=True)
         if closer is None or stop == self.n:
             return closer
+        if markdown:
+            return None  # before another file, the fences of a markdown file are its content
         # Before another file, only a closing fence that a new fence follows is the
         # wrapper's: each file in a fence of its own. Other fences are content.
         last = stop - 1
@@ -212,13 +213,22 @@ class Answer:
         if at_eof and not fenced and not truncated:
             # A closed fence around the content shows where it ends; nothing else does.
             cut = " (it stops mid-line)" if not self.final_lf else ""
-            self.report(
-                "SB301",
-                self.n - 1,
-                f"the answer ends inside {name!r}, with no closer and no <<<END n>>> marker{cut}; the file"
-                " is marked truncated",
-                file=name,
-            )
+            if self.wrapper is not None:
+                self.report(
+                    "SB302",
+                    self.n - 1,
+                    f"the answer ends inside {name!r}, inside the code fence around the files{cut}; the file"
+                    " is marked truncated",
+                    file=name,
+                )
+            else:
+                self.report(
+                    "SB301",
+                    self.n - 1,
+                    f"the answer ends inside {name!r}, with no closer and no <<<END n>>> marker{cut}; the"
+                    " file is marked truncated",
+                    file=name,
+                )
             truncated = True
         status: Status = "complete"
         if truncated:
