@@ -879,7 +879,11 @@ every file is complete.
 
 - **The bundle format**, exactly as [`loads`][seedbundle.loads] reads it
   when the answer, or the part of it between prose and a fence, is a strictly
-  valid bundle; otherwise entry by entry, with the variants below.
+  valid bundle; otherwise entry by entry, with the variants below. As in the
+  format, a file's content runs to the next marker: text between two files
+  belongs to the first unless a closer ends it, and the last file is marked
+  truncated (SB301) unless an `<<<END n>>>` line, a closer or a closing fence
+  shows where it ends. Prompts for extract should ask for the END line.
 - **The markdown dialect**: a file name alone on a line, as a heading, in
   bold or backticks, as a list item, in brackets or after `File:`, followed by
   a fenced code block (a marked name may have up to three lines of prose

@@ -29,17 +29,8 @@ from ._model import Bundle
 
 __all__ = ["extract"]
 
-_LENGTH_REASONS = frozenset(("length", "max_tokens", "max_output_tokens"))
-_EXACT_END = re.compile(r"<<<END (?:0|[1-9][0-9]*)>>>")
-_SHELL_LANGUAGES = frozenset(
-    ("bash", "sh", "shell", "console", "zsh", "powershell", "ps1", "cmd", "terminal")
-)
-_DIALECT_CODES = {"markdown": "SB210", "xml": "SB211", "paws": "SB212"}
-_DIALECT_WORDS = {
-    "markdown": "in the markdown dialect (a file name, then a fenced code block)",
-    "xml": "as XML file tags",
-    "paws": "with PAWS DOGS_START_FILE / DOGS_END_FILE markers",
-}
+# What 'surrogateescape' decodes an undecodable byte to.
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
 
 
 def extract(
@@ -177,10 +168,6 @@ def _check_encoding(answer: Answer) -> None:
             return
 
 
-# What 'surrogateescape' decodes an undecodable byte to.
-_UNDECODABLE = re.compile("[\udc80-\udcff]")
-
-
 def _step(answer: Answer, index: int) -> int:
     """Read what begins at line ``index`` outside any file; return the next line to look at."""
     line = answer.lines[index]
@@ -205,7 +192,7 @@ def _step(answer: Answer, index: int) -> int:
         return index + 1
     if xml_tag(line) is not None:
         return read_xml(answer, index)
-    opener = fence(line) if line.lstrip(" \t>")[:1] in ("`", "~") else None
+    opener = fence(line)
     if opener is not None:
         if answer.wrapper is not None and answer.wrapper.closed_by(opener):
             close_wrapper(answer, index)

@@ -47,7 +47,8 @@ CODES: tuple[Code, ...] = (
         "SB101",
         "info",
         "Prose before, between or after the files.",
-        "Left out of every file; the text before the first file of a bundle becomes its comment.",
+        "Left out of every file. In a strictly valid part of the answer, the text before the first"
+        " file is the bundle's comment, as for `loads`.",
         "Here is the fix:\n<<<FILE a.py>>>\nprint(1)\n<<<END 1>>>\nThat is all.\n",
     ),
     Code(
