@@ -620,6 +620,53 @@ def test_case_ids_are_unique() -> None:
     assert len({case.id for case in CASES}) == len(CASES)
 
 
+LAZY_LINES = [
+    "# ... existing code ...",
+    "    # ... (rest of the existing code)",
+    "// ... rest of the file unchanged ...",
+    "// rest of the file unchanged",
+    "// Keep existing implementation",
+    "/* rest of implementation */",
+    "{/* ... */}",
+    "<!-- rest of the page unchanged -->",
+    "# (rest of the file remains unchanged)",
+    "# [Previous code remains the same]",
+    "# Rest of the code is unchanged",
+    "-- ... rest of the query",
+    "#... (remaining methods)",
+    "# \u2026",
+    "    ...  # existing code",
+    "    pass  # ... (same as before)",
+    "// TODO: rest of the file",
+    "(...)",
+]
+NOT_LAZY_LINES = [
+    "print('Loading...')",
+    "x = [...]",
+    "    ...",
+    "return ...",
+    "# The rest of this module handles IO",
+    "# existing users are migrated",
+    "// wait...",
+    "# see https://example.org/...",
+]
+
+
+@pytest.mark.parametrize("line", LAZY_LINES)
+def test_a_placeholder_makes_the_file_suspect(line: str) -> None:
+    result = extract(f"<<<FILE a.py>>>\nx = 1\n{line}\n<<<END 1>>>\n")
+    assert [diagnostic.code for diagnostic in result.diagnostics] == ["SB401"]
+    assert result.diagnostics[0].line == 3
+    assert result.files[0].status == "suspect"
+    assert result.files[0].data == f"x = 1\n{line}\n".encode()
+
+
+@pytest.mark.parametrize("line", NOT_LAZY_LINES)
+def test_code_that_only_looks_lazy_is_not_flagged(line: str) -> None:
+    result = extract(f"<<<FILE a.py>>>\n{line}\n<<<END 1>>>\n")
+    assert result.diagnostics == ()
+
+
 # -- what the messages and positions say ------------------------------------------------------
 
 

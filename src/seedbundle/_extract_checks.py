@@ -131,8 +131,11 @@ _COMMENT = re.compile(r"[ \t]*(?:#+|//+|/\*+|<!--|--|;+|%+|\{/\*|\*|/_|')[ \t]*"
 _COMMENT_END = re.compile(r"[ \t]*(?:\*/\}?|-->|_/|\*)?[ \t]*$")
 _ELLIPSIS = re.compile(r"[(\[]?[ \t]*(?:\.\.\.|\u2026)")
 _LAZY_WORDS = re.compile(
+    # "the rest of the file" ends the comment, or a word for "left as it was" follows it;
+    # "the rest of this module handles IO" is a description, not a placeholder.
     r"\brest of (?:the |this |your )?(?:file|code|class|function|module|methods?|implementation|content"
-    r"|script|component|config|program|page|functions)\b"
+    r"|script|component|config|program|page|functions)(?:[ \t.)\]*/:-]*$|[ \t]+(?:is|are|remains?|stays?"
+    r"|unchanged|omitted|as (?:is|before)|the same|goes here|here|not shown|left out)\b)"
     r"|\b(?:existing|previous|other|remaining|original|unchanged) (?:code|methods?|functions?|content"
     r"|implementation|logic|imports|fields|tests|routes|properties|styles|config|helpers)\b"
     r"|\b(?:remains?|stays?|is|are|kept|left) (?:the )?(?:same|unchanged|as (?:is|before))\b"
@@ -145,8 +148,8 @@ _BRACKETED = re.compile(
     re.IGNORECASE,
 )
 _TRAILING = re.compile(
-    r"[ \t](?:#|//)[ \t]*(?:\.\.\.|\u2026)[ \t]*\(?[ \t]*(?:rest|existing|same|other|all|previous|remaining"
-    r"|more|unchanged)\b",
+    r"(?:[ \t](?:#|//)[ \t]*(?:\.\.\.|\u2026)|^[ \t]*(?:\.\.\.|\u2026)[ \t]*(?:#|//))[ \t]*\(?[ \t]*"
+    r"(?:rest|existing|same|other|all|previous|remaining|more|unchanged)\b",
     re.IGNORECASE,
 )
 
