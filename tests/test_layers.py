@@ -19,18 +19,18 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "seedbundle"
 LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(layer.split())
     for layer in (
-        "_errors",
+        "_errors _extract_codes",
         "_ignore",
         "_syntax",
-        "_atomic _dirs",
-        "_article",
+        "_atomic _dirs _extract_lines",
+        "_article _extract_markers",
         "_names",
-        "_model",
-        "_decoder _encoder",
-        "_scanner _reference",
-        "_api _stream",
-        "_select",
-        "_pack _unpack _strategies",
+        "_model _extract_names",
+        "_decoder _encoder _extract_checks _extract_result",
+        "_scanner _reference _extract_answer",
+        "_api _stream _extract_blocks _extract_tags _extract_report",
+        "_select _extract_bundle",
+        "_pack _unpack _strategies _extract",
         "_cli",
         "__init__ __main__ strategies",
     )

@@ -12,6 +12,9 @@ from __future__ import annotations
 from ._api import dump, dumps, load, loads
 from ._article import Article
 from ._errors import BundleDecodeError, BundleEncodeError, BundleError, PackError, PackWarning, UnpackError
+from ._extract import extract
+from ._extract_codes import Diagnostic
+from ._extract_result import ExtractedFile, Extraction
 from ._model import Bundle, Entry
 from ._pack import pack, pack_to
 from ._select import Ignored
@@ -35,6 +38,10 @@ __all__ = [  # noqa: RUF022
     "pack_to",
     "unpack_from",
     "Ignored",
+    "extract",
+    "Extraction",
+    "ExtractedFile",
+    "Diagnostic",
     "BundleError",
     "BundleDecodeError",
     "BundleEncodeError",
