@@ -19,8 +19,10 @@ from ._model import Entry, _new_entry
 from ._syntax import (
     BOM,
     LineError,
+    cut,
     parse_end_line,
     parse_header_line,
+    shown,
     structural_line_error,
     unescape_text,
     without_bytes_at,
@@ -144,7 +146,7 @@ class Decoder:
             self.line_fail(error, buf, header_start, header_end)
         if header.name in self.names:
             self.fail(
-                f"duplicate entry name {header.name!r}: names in a bundle are unique",
+                f"duplicate entry name {shown(header.name)}: names in a bundle are unique",
                 header_start + 8,
             )
         if header.base64:
@@ -156,7 +158,7 @@ class Decoder:
         if header.sha256 is not None and hashlib.sha256(data).hexdigest() != header.sha256:
             column = len(raw.decode("utf-8")[: header.sha256_col].encode("utf-8"))
             self.fail(
-                f"sha256 mismatch for {header.name!r}: the data hashes to "
+                f"sha256 mismatch for {shown(header.name)}: the data hashes to "
                 f"{hashlib.sha256(data).hexdigest()[:16]}..., not {header.sha256[:16]}...",
                 header_start + column,
             )
@@ -225,9 +227,9 @@ class Decoder:
             count = parse_end_line(buf[start:end], has_newline=end < len(buf), strict=self.strict)
         except LineError as error:
             self.line_fail(error, buf, start, end)
-        if count != self.count:
+        if count != str(self.count):
             self.fail(
-                f"the END marker counts {count} entries but the bundle holds {self.count}:"
+                f"the END marker counts {cut(count)} entries but the bundle holds {self.count}:"
                 " entries were lost or added",
                 start + 7,
             )

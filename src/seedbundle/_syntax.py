@@ -18,18 +18,24 @@ __all__ = [
     "BOM",
     "Header",
     "LineError",
+    "cut",
     "encode_name",
     "escape_text",
     "grammar_text",
     "parse_end_line",
     "parse_header_line",
     "render_header",
+    "shown",
     "structural_line_error",
     "unescape_text",
     "without_bytes_at",
 ]
 
 BOM = "\ufeff".encode()
+
+# How many characters of a piece of input (a name, a marker, a count) a
+# message repeats: the input may be a 16 MB name, the message stays short.
+_SHOWN = 80
 
 CRLF_MESSAGE = (
     "structural lines end in CRLF: the bundle was converted to Windows line endings"
@@ -87,6 +93,16 @@ _SHORT_ESCAPES = {
     "\t": "\\t",
 }
 _SHA256_VALUE = re.compile(r"[0-9a-f]{64}")
+
+
+def cut(text: str) -> str:
+    """``text`` if it is short, else its first characters and '...'."""
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
+
+
+def shown(text: str) -> str:
+    """A piece of input as a message quotes it: its repr, cut to about 80 characters."""
+    return repr(cut(text))
 
 
 def _escape_char(match: re.Match[str]) -> str:
@@ -184,7 +200,7 @@ def _parse_attributes(name: str, text: str, col: int) -> Header:
             raise LineError(f"the attribute {key!r} is given twice", position)
         if key not in ("noeol", "base64", "exec", "sha256"):
             raise LineError(
-                f"unknown attribute {word!r}: expected noeol, base64, exec or sha256=<hex>",
+                f"unknown attribute {shown(word)}: expected noeol, base64, exec or sha256=<hex>",
                 position,
             )
         if key == "sha256":
@@ -207,8 +223,12 @@ def _parse_attributes(name: str, text: str, col: int) -> Header:
     )
 
 
-def parse_end_line(raw: bytes, *, has_newline: bool, strict: bool) -> int:
-    """Parse the END marker line (without its LF) and return its count."""
+def parse_end_line(raw: bytes, *, has_newline: bool, strict: bool) -> str:
+    """Parse the END marker line (without its LF) and return its count, as its digits.
+
+    The digits are compared, never converted: int() refuses more than 4,300
+    of them, and a count that long cannot match anyway.
+    """
     line = _decode_line(raw)
     match = _END.fullmatch(line)
     if match is None:
@@ -217,7 +237,7 @@ def parse_end_line(raw: bytes, *, has_newline: bool, strict: bool) -> int:
         raise LineError(CRLF_MESSAGE, len(line) - 1)
     if strict and not has_newline:
         raise LineError("the END marker line has no final LF: the bundle is truncated", len(line))
-    return int(match.group("count"))
+    return match.group("count")
 
 
 def structural_line_error(raw: bytes, *, has_newline: bool, strict: bool) -> LineError | None:
