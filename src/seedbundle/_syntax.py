@@ -65,13 +65,30 @@ def _terminal(name: str) -> str:
     return match.group(1)
 
 
+def _possessive(pattern: str) -> str:
+    """``pattern`` with each repeated group made possessive: ``(...)*`` becomes ``(...)*+``.
+
+    Python's re records a backtracking point for every repetition of a group,
+    so a 16 MB quoted name or run of attributes cost gigabytes; a possessive
+    repetition records none. It matches exactly the same strings here: each
+    repeated group begins with a character that what follows the repetition
+    cannot begin with, so giving a repetition back never lets the rest match.
+    """
+    if ")*" not in pattern:  # pragma: no cover - a guard against a reshaped grammar
+        raise RuntimeError(f"no repeated group in {pattern!r}")
+    return pattern.replace(")*", ")*+")
+
+
 _BARE = re.compile(_terminal("BARE_NAME"))
-_QUOTED = re.compile(_terminal("QUOTED_NAME"))
+_QUOTED = re.compile(_possessive(_terminal("QUOTED_NAME")))
+# The opening quote and the longest valid run of characters and escapes after it.
+_QUOTED_PREFIX = re.compile(_QUOTED.pattern.removesuffix('"'))
 _ATTRIBUTE = re.compile(_terminal("ATTRIBUTE"))
+_ATTRIBUTES = re.compile(_possessive(rf"(?: (?:{_ATTRIBUTE.pattern}))*"))
 _COUNT = re.compile(_terminal("COUNT"))
 _HEADER = re.compile(
     rf"<<<FILE (?:(?P<bare>{_BARE.pattern})|(?P<quoted>{_QUOTED.pattern}))"
-    rf"(?P<attrs>(?: (?:{_ATTRIBUTE.pattern}))*)>>>(?P<cr>\r?)"
+    rf"(?P<attrs>{_ATTRIBUTES.pattern})>>>(?P<cr>\r?)"
 )
 _END = re.compile(rf"<<<END (?P<count>{_COUNT.pattern})>>>(?P<cr>\r?)")
 
@@ -167,7 +184,7 @@ def parse_header_line(raw: bytes, *, has_newline: bool, strict: bool) -> Header:
     quoted = match.group("quoted")
     name_col = match.start("bare") if quoted is None else match.start("quoted")
     name = match.group("bare") if quoted is None else _decode_quoted(quoted, name_col)
-    header = _parse_attributes(name, match.group("attrs"), match.start("attrs"))
+    header = _parse_attributes(name, line, match.start("attrs"), match.end("attrs"))
     if strict and match.group("cr"):
         raise LineError(CRLF_MESSAGE, len(line) - 1)
     if not has_newline:
@@ -189,12 +206,19 @@ def _decode_quoted(token: str, col: int) -> str:
     return name
 
 
-def _parse_attributes(name: str, text: str, col: int) -> Header:
+def _parse_attributes(name: str, line: str, start: int, stop: int) -> Header:
+    """Check the attributes in ``line[start:stop]``, a well-formed run of ' ' and an attribute.
+
+    Four attributes exist and none may repeat, so the fifth at the latest is
+    an error: however long the run, at most five words are looked at.
+    """
     values: dict[str, str | None] = {}
     sha_col = 0
-    position = col
-    for word in text.split(" ")[1:]:
+    position = start
+    while position < stop:
         position += 1
+        end = line.find(" ", position, stop)
+        word = line[position : stop if end < 0 else end]
         key, sep, value = word.partition("=")
         if key in values:
             raise LineError(f"the attribute {key!r} is given twice", position)
@@ -291,34 +315,37 @@ def _diagnose_header(line: str) -> LineError:
                 f"{_describe(line, col)} is not allowed in a bare name: write the name as a quoted string",
                 col,
             )
-    while line.startswith(" ", col):
+    # One match skips every well-formed attribute, however many there are.
+    col = _match(_ATTRIBUTES, line, col).end()
+    if line.startswith(" ", col):
         col += 1
-        match = _ATTRIBUTE.match(line, col)
-        if match is None:
-            return LineError(f"expected an attribute after the space, found {_describe(line, col)}", col)
-        col = match.end()
+        return LineError(f"expected an attribute after the space, found {_describe(line, col)}", col)
     if not line.startswith(">>>", col):
         return LineError(f"expected ' ' or '>>>' after the name, found {_describe(line, col)}", col)
     col += 3
     return LineError(f"expected the end of the line after '>>>', found {_describe(line, col)}", col)
 
 
+def _match(pattern: re.Pattern[str], line: str, col: int) -> re.Match[str]:
+    match = pattern.match(line, col)
+    if match is None:  # pragma: no cover - callers pass patterns that match the empty string there
+        raise AssertionError(f"{pattern.pattern!r} did not match at {col}")
+    return match
+
+
 def _diagnose_quoted(line: str, start: int) -> int:
-    col = start + 1
-    while col < len(line):
-        char = line[col]
-        if char == '"':
-            return col + 1
-        if char == "\\":
-            escape = line[col : col + 6]
-            if not re.fullmatch(r'\\(?:["\\/bfnrt].{0,4}|u[0-9a-fA-F]{4})', escape, re.DOTALL):
-                raise LineError(f"invalid escape {escape[:2]!r} in a quoted name", col)
-            col += 6 if escape.startswith("\\u") else 2
-            continue
-        if char < " ":
-            raise LineError(f"the control character U+{ord(char):04X} must be escaped in a quoted name", col)
-        col += 1
-    raise LineError("the quoted name has no closing '\"'", start)
+    """Return where the quoted name at ``start`` ends, or raise for the problem in it."""
+    # The valid run stops at the closing quote, an invalid escape, a control
+    # character or the end of the line: one match instead of a step per character.
+    col = _match(_QUOTED_PREFIX, line, start).end()
+    if col == len(line):
+        raise LineError("the quoted name has no closing '\"'", start)
+    char = line[col]
+    if char == '"':
+        return col + 1
+    if char == "\\":
+        raise LineError(f"invalid escape {line[col : col + 2]!r} in a quoted name", col)
+    raise LineError(f"the control character U+{ord(char):04X} must be escaped in a quoted name", col)
 
 
 def _diagnose_end(line: str) -> LineError:
