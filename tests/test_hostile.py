@@ -10,6 +10,9 @@ import contextlib
 import functools
 import gc
 import io
+import subprocess
+import sys
+import textwrap
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +23,7 @@ import seedbundle
 from seedbundle import BundleDecodeError, BundleReader, Entry
 from seedbundle._cli import main
 from seedbundle._reference import parse_with_grammar
+from seedbundle._syntax import KEPT_ESCAPES
 
 MB = 1 << 20
 # A message quotes at most about 80 characters of the input, plus its own words.
@@ -176,3 +180,88 @@ def test_long_file_lines_give_the_errors_short_ones_give() -> None:
     assert decode_error(seedbundle.loads, LONG_LINES["unclosed quoted name"]).colno == 9
     bundle = seedbundle.loads(LONG_LINES["quoted name of escapes"])
     assert bundle.names == ("\n" * (2 * MB),)
+
+
+# -- 3. memory for many escaped lines ------------------------------------------
+
+
+def peak_rss_per_input_byte(data: tuple[bytes, bytes, int, bytes], parse: str) -> float:
+    """In a fresh interpreter: how far the peak resident set grows while ``parse`` runs, per input byte.
+
+    The input is ``head + line * count + tail``, built in the child.
+    tracemalloc would trace each of the millions of small objects a parser
+    makes and frees on its way, and take minutes; the kernel's peak does not.
+    """
+    head, line, count, tail = data
+    script = textwrap.dedent(
+        f"""
+        import io
+        import seedbundle
+
+        def status(key):
+            with open("/proc/self/status") as lines:
+                return next(int(line.split()[1]) * 1024 for line in lines if line.startswith(key))
+
+        data = {head!r} + {line!r} * {count} + {tail!r}
+        with open("/proc/self/clear_refs", "w") as clear:
+            clear.write("5")  # resets VmHWM, the peak, to the current resident set
+        base = status("VmRSS:")
+        result = {parse}
+        print((status("VmHWM:") - base) / len(data))
+        """
+    )
+    source = str(Path(seedbundle.__file__).resolve().parent.parent)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        env={"PYTHONPATH": source},
+    )
+    return float(done.stdout)
+
+
+def escaped(
+    line: bytes, *, head: bytes = b"<<<FILE a>>>\n", tail: bytes = b"<<<END 1>>>\n"
+) -> tuple[bytes, bytes, int, bytes]:
+    return (head, line, 4 * MB // len(line), tail)
+
+
+# 4 MB of escaped lines: before, loads held 35 times that (650 MB at 16 MB).
+ESCAPED = {
+    "entry": escaped(b"\\<<<\n"),
+    "noeol entry": escaped(b"\\<<<\n", head=b"<<<FILE a noeol>>>\n"),
+    "entry, deeper": escaped(b"\\\\\\<<<\n"),
+    "entry, and '\\<<<' inside lines": escaped(b"\\<<<\\<<<\n"),
+    "comment": escaped(b"\\<<<\n", head=b"", tail=b"<<<END 0>>>\n"),
+}
+
+
+@pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="needs Linux's peak RSS reset")
+@pytest.mark.parametrize(
+    "parse", ["seedbundle.loads(data)", "list(seedbundle.open(io.BytesIO(data)))"], ids=["loads", "stream"]
+)
+@pytest.mark.parametrize("data", ESCAPED.values(), ids=ESCAPED.keys())
+def test_escaped_lines_cost_memory_in_proportion(data: tuple[bytes, bytes, int, bytes], parse: str) -> None:
+    assert peak_rss_per_input_byte(data, parse) <= 4
+
+
+@pytest.mark.parametrize("repeat", [3, KEPT_ESCAPES], ids=["few", "many"])
+@pytest.mark.parametrize("inside", [False, True], ids=["only at line starts", "also inside lines"])
+def test_escaped_lines_lose_exactly_one_backslash(inside: bool, repeat: int) -> None:
+    # Three ways to unescape: joining the pieces around a few offsets, one
+    # replace() when every '\\<<<' starts a line, else copying line by line.
+    lines = [b"\\<<<", b"\\\\<<<x", b"\\\\", b"<<", b"\\<<", b"x<<<"]
+    lines += [b"a\\<<<", b"\\<<<\\<<<"] if inside else []
+    body = b"".join(line + b"\n" for line in lines * repeat)
+    expected = b"".join(
+        (line[1:] if line.lstrip(b"\\").startswith(b"<<<") else line) + b"\n" for line in lines * repeat
+    )
+    entry = b"<<<FILE a>>>\n" + body + b"<<<END 1>>>\n"
+    assert seedbundle.loads(entry)["a"].data == expected
+    assert read_stream(entry)[0].data == expected
+    assert parse_with_grammar(entry, strict=True)["a"].data == expected
+    assert seedbundle.loads(body + b"<<<END 0>>>\n").comment.encode() == expected[:-1]
+    quoted = b'<<<FILE "a" exec>>>\n' + body + b"<<<END 1>>>\n"  # read by the decoder, not the fast path
+    assert seedbundle.loads(quoted)["a"].data == expected

@@ -10,12 +10,15 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Iterator
 from importlib import resources
 
 import attrs
 
 __all__ = [
     "BOM",
+    "KEPT_ESCAPES",
+    "Escapes",
     "Header",
     "LineError",
     "cut",
@@ -28,7 +31,6 @@ __all__ = [
     "shown",
     "structural_line_error",
     "unescape_text",
-    "without_bytes_at",
 ]
 
 BOM = "\ufeff".encode()
@@ -362,48 +364,91 @@ def _diagnose_end(line: str) -> LineError:
 
 # -- escaping of content lines -------------------------------------------
 
+# Where the escaped lines of a block are: the offsets of their first bytes,
+# or, for a block with more than KEPT_ESCAPES of them, only their number.
+# Joining the pieces around a few offsets runs at memory speed; keeping an
+# offset and a piece for each of millions of '\<<<' lines would cost about
+# 80 bytes a line, so such a block is unescaped without them.
+Escapes = list[int] | int
+KEPT_ESCAPES = 1024
 
-def _escaped_line_starts(block: bytes, extra: int) -> list[int]:
-    """Starts of the lines that begin with (``extra`` or more) backslashes, then '<<<'."""
-    starts: list[int] = []
-    found = block.find(b"<<<")
+
+def _escaped_line_starts(data: bytes, extra: int, start: int = 0, stop: int | None = None) -> Iterator[int]:
+    """Starts of the lines in ``data[start:stop]`` that begin with ``extra`` or more ``\\``, then '<<<'.
+
+    ``start`` must be a line start. Only a line's first '<<<' can make it
+    one, so the search then skips to the next line.
+    """
+    stop = len(data) if stop is None else stop
+    found = data.find(b"<<<", start, stop)
     while found >= 0:
-        line_start = block.rfind(b"\n", 0, found) + 1
-        if found - line_start >= extra and block.count(b"\\", line_start, found) == found - line_start:
-            starts.append(line_start)
-        next_line = block.find(b"\n", found)
+        line_start = data.rfind(b"\n", start, found) + 1 or start
+        if found - line_start >= extra and data.count(b"\\", line_start, found) == found - line_start:
+            yield line_start
+        next_line = data.find(b"\n", found, stop)
         if next_line < 0:
             break
-        found = block.find(b"<<<", next_line)
-    return starts
-
-
-def without_bytes_at(data: bytes, start: int, stop: int, offsets: list[int]) -> bytes:
-    """``data[start:stop]`` without the bytes at ``offsets``, given in increasing order."""
-    if not offsets:
-        return data[start:stop]
-    parts: list[bytes] = []
-    for offset in offsets:
-        parts.append(data[start:offset])
-        start = offset + 1
-    parts.append(data[start:stop])
-    return b"".join(parts)
+        found = data.find(b"<<<", next_line, stop)
 
 
 def escape_text(block: bytes) -> bytes:
     """Give every line that begins with ``\\``* then ``<<<`` one more backslash."""
-    starts = _escaped_line_starts(block, 0)
-    if not starts:
-        return block
     parts: list[bytes] = []
     last = 0
-    for start in starts:
+    for start in _escaped_line_starts(block, 0):
         parts += (block[last:start], b"\\")
         last = start
+    if not parts:
+        return block
     parts.append(block[last:])
     return b"".join(parts)
 
 
-def unescape_text(block: bytes) -> bytes:
-    """Take one backslash off every line that begins with ``\\``+ then ``<<<``."""
-    return without_bytes_at(block, 0, len(block), _escaped_line_starts(block, 1))
+def _find_escapes(data: bytes, start: int, stop: int) -> Escapes:
+    if data.find(b"\\<<<", start, stop) < 0:
+        return []
+    offsets: list[int] = []
+    count = 0
+    for line_start in _escaped_line_starts(data, 1, start, stop):
+        count += 1
+        if count <= KEPT_ESCAPES:
+            offsets.append(line_start)
+    return offsets if count <= KEPT_ESCAPES else count
+
+
+def unescape_text(
+    data: bytes, start: int = 0, stop: int | None = None, escaped: Escapes | None = None
+) -> bytes:
+    """``data[start:stop]`` with one backslash taken off every line that begins with ``\\``+ then ``<<<``.
+
+    ``start`` must be a line start. ``escaped`` says where those lines are,
+    if the caller has found them: offsets in ``data``, or their number.
+    """
+    stop = len(data) if stop is None else stop
+    if escaped is None:
+        escaped = _find_escapes(data, start, stop)
+    if not escaped:
+        return data[start:stop]
+    if isinstance(escaped, list):
+        parts: list[bytes] = []
+        for offset in escaped:
+            parts.append(data[start:offset])
+            start = offset + 1
+        parts.append(data[start:stop])
+        return b"".join(parts)
+    if data.count(b"\\<<<", start, stop) == escaped:
+        # Then each '\<<<' is where an escaped line's backslashes meet its
+        # '<<<'. The backslashes of a line are all alike, so dropping the last
+        # one instead of the first gives the same line.
+        return data[start:stop].replace(b"\\<<<", b"<<<")
+    # Some '\<<<' is inside a line: copy around the first byte of each escaped
+    # line, into a buffer of the final size, so that it never grows.
+    out = bytearray(stop - start - escaped)
+    view = memoryview(data)
+    last, written = start, 0
+    for line_start in _escaped_line_starts(data, 1, start, stop):
+        out[written : written + line_start - last] = view[last:line_start]
+        written += line_start - last
+        last = line_start + 1
+    out[written:] = view[last:stop]
+    return bytes(out)
