@@ -10,6 +10,7 @@ import contextlib
 import functools
 import gc
 import io
+import itertools
 import subprocess
 import sys
 import textwrap
@@ -50,6 +51,33 @@ class Pipe(io.RawIOBase):
         return len(chunk)
 
 
+class ShortReads(io.RawIOBase):
+    """A seekable raw file whose read() returns 1 to 7 bytes, as sockets and remote files may."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._position = 0
+        self._sizes = itertools.cycle((1, 7, 3, 5, 2, 6, 4))
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: len(self._data)}[whence]
+        self._position = base + offset
+        return self._position
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        size = min(len(buffer), next(self._sizes))
+        chunk = self._data[self._position : self._position + size]
+        buffer[: len(chunk)] = chunk
+        self._position += len(chunk)
+        return len(chunk)
+
+
 def read_pipe(data: bytes, *, strict: bool = True) -> list[Entry]:
     return list(BundleReader(Pipe(data), strict=strict))  # type: ignore[arg-type]
 
@@ -62,6 +90,14 @@ def decode_error(parse: Callable[[bytes], object], data: bytes) -> BundleDecodeE
 
 def error_tuple(error: BundleDecodeError) -> tuple[str, int, int, int, str]:
     return (error.msg, error.lineno, error.colno, error.pos, error.line)
+
+
+def outcome(parse: Callable[[bytes], list[Entry]], data: bytes) -> object:
+    """The entries, or the whole error as a tuple that compares by value."""
+    try:
+        return parse(data)
+    except BundleDecodeError as error:
+        return error_tuple(error)
 
 
 PARSERS: dict[str, Callable[[bytes], object]] = {
@@ -311,3 +347,41 @@ def test_a_line_of_angle_brackets_is_content() -> None:
     assert seedbundle.loads(in_content(line))["a"].data == line + b"\n"
     assert read_stream(in_content(line))[0].data == line + b"\n"
     assert seedbundle.loads(in_comment(line)).comment == line.decode()
+
+
+# -- 6. short reads -------------------------------------------------------------
+
+LONG = "x" * 300
+BROKEN = {
+    "unknown attribute": f"<<<FILE a>>>\n{LONG}\n<<<FILE b {LONG}>>>\n<<<END 2>>>\n",
+    "long bare name, bad end": f"<<<FILE a{LONG}>>>?\n<<<END 1>>>\n",
+    "sha256 mismatch": f"<<<FILE a>>>\nA\n<<<FILE b{LONG} sha256={'0' * 64}>>>\nB\n<<<END 2>>>\n",
+    "base64 late in a long line": f"<<<FILE a base64>>>\n{'Q' * 76}\n{'Q' * 60}!{'Q' * 15}\n<<<END 1>>>\n",
+    "unknown marker": f"{LONG}\n<<<FOO {LONG}\n",
+    "text after END": f"<<<END 0>>>\n{LONG}\n",
+    "no END marker": f"<<<FILE a>>>\n{LONG}",
+    "count mismatch": f"<<<FILE a>>>\n{LONG}\n<<<END 7>>>\n",
+    "invalid UTF-8 in a long line": f"<<<FILE a>>>\n{LONG}\udcff{LONG}\n<<<END 1>>>\n",
+}
+
+
+@pytest.mark.parametrize("strict", [True, False])
+@pytest.mark.parametrize("document", BROKEN.values(), ids=BROKEN.keys())
+def test_short_reads_give_the_error_loads_gives(document: str, strict: bool) -> None:
+    data = document.encode("utf-8", "surrogateescape")
+
+    def read_short(data: bytes) -> list[Entry]:
+        return list(BundleReader(ShortReads(data), strict=strict))  # type: ignore[arg-type]
+
+    def read_whole(data: bytes) -> list[Entry]:
+        return list(seedbundle.loads(data, strict=strict))
+
+    assert outcome(read_short, data) == outcome(read_whole, data)
+
+
+def test_random_access_over_short_reads() -> None:
+    bundle = seedbundle.Bundle([Entry(f"f{n}", LONG * n + "\n") for n in range(5)])
+    reader = BundleReader(ShortReads(seedbundle.dumps(bundle).encode()))  # type: ignore[arg-type]
+    assert reader.names() == bundle.names
+    for name in reversed(bundle.names):
+        assert reader[name] == bundle[name]

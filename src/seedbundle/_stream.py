@@ -40,6 +40,25 @@ class _Span:
     end: int
 
 
+def _read_fully(fp: IO[bytes], size: int, *, until: bytes = b"") -> bytes:
+    """Read ``size`` bytes, fewer only at the end of the file; with ``until``, stop once it is read.
+
+    A raw file, a socket or a remote file may return fewer bytes than asked
+    for from one read() long before its end.
+    """
+    pieces: list[bytes] = []
+    got = 0
+    while got < size:
+        piece = fp.read(size - got)
+        if not piece:
+            break
+        pieces.append(piece)
+        got += len(piece)
+        if until and until in piece:
+            break
+    return b"".join(pieces)
+
+
 def _count(block: bytes) -> tuple[int, int, int | None]:
     """LFs, characters, and characters after the last LF (None if there is no LF)."""
     newlines = block.count(b"\n")
@@ -109,7 +128,7 @@ class _StreamLocator:
         """What follows the window up to the end of its last line (seekable input only)."""
         resume = self.fp.tell()
         self.fp.seek(self.base + self.offset + len(self.window))
-        rest = self.fp.read(_LINE_SHOWN)
+        rest = _read_fully(self.fp, _LINE_SHOWN, until=b"\n")
         self.fp.seek(resume)
         end = rest.find(b"\n")
         return rest if end < 0 else rest[:end]
@@ -349,7 +368,7 @@ class BundleReader:
         """
         span = self._index()[name]
         self._fp.seek(self._base + span.start)
-        piece = self._fp.read(span.end - span.start)
+        piece = _read_fully(self._fp, span.end - span.start)
         locator = _StreamLocator(self._fp, self._base, seekable=True)
         locator.jump(span.start, piece)
         entries: list[Entry] = []
