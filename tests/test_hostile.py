@@ -349,6 +349,54 @@ def test_a_line_of_angle_brackets_is_content() -> None:
     assert seedbundle.loads(in_comment(line)).comment == line.decode()
 
 
+# -- 5. random access on a file that changed after it was indexed ---------------
+
+ORIGINAL = b"<<<FILE a>>>\nA\n<<<FILE b>>>\nB\n<<<FILE c>>>\nC\n<<<END 3>>>\n"
+CHANGED = {
+    # What the file holds where 'b' was, and where the error points (line, column).
+    "entries moved": (b"<<<FILE a>>>\nAAAA\n<<<FILE b>>>\nB\n<<<FILE c>>>\nC\n<<<END 3>>>\n", (2, 3)),
+    "entries swapped": (b"<<<FILE a>>>\nA\n<<<FILE c>>>\nC\n<<<FILE b>>>\nB\n<<<END 3>>>\n", (3, 1)),
+    "content grew": (b"<<<FILE a>>>\nA\n<<<FILE b>>>\nBBBB\n<<<FILE c>>>\nC\n<<<END 3>>>\n", (3, 1)),
+    "cut before 'b'": (b"<<<FILE a>>>\n", (2, 1)),
+    "cut inside 'b'": (b"<<<FILE a>>>\nA\n<<<FILE b>>>\n", (3, 1)),
+    "'b' renamed": (b"<<<FILE a>>>\nA\n<<<FILE x>>>\nB\n<<<FILE c>>>\nC\n<<<END 3>>>\n", (3, 1)),
+    "'b' broken": (b"<<<FILE a>>>\nA\n<<<FILE b?>>>\n<<<FILE c>>>\nC\n<<<END 3>>>\n", (3, 1)),
+}
+
+
+@pytest.mark.parametrize(("now", "where"), CHANGED.values(), ids=CHANGED.keys())
+def test_random_access_refuses_a_file_changed_since_it_was_indexed(
+    tmp_path: Path, now: bytes, where: tuple[int, int]
+) -> None:
+    path = tmp_path / "changing.bundle"
+    path.write_bytes(ORIGINAL)
+    with seedbundle.open(path) as reader:
+        assert reader.names() == ("a", "b", "c")
+        path.write_bytes(now)  # the same file, rewritten in place
+        with pytest.raises(BundleDecodeError) as caught:
+            reader["b"]
+    error = caught.value
+    assert error.msg == (
+        "the entry 'b' is not where the index found it: the file changed since it was indexed (open it again)"
+    )
+    assert (error.lineno, error.colno) == where
+
+
+def test_random_access_reads_an_entry_as_the_file_now_holds_it(tmp_path: Path) -> None:
+    path = tmp_path / "changing.bundle"
+    path.write_bytes(ORIGINAL)
+    with seedbundle.open(path) as reader:
+        reader.names()
+        path.write_bytes(ORIGINAL.replace(b"\nB\n", b"\nX\n").replace(b"\nA\n", b"\nY\n"))
+        assert reader["b"] == Entry("b", b"X\n")
+    path.write_bytes(ORIGINAL)
+    with seedbundle.open(path) as reader:
+        reader.names()
+        path.write_bytes(ORIGINAL.replace(b"<<<FILE b>>>", b"<<<FILE b exec>>>"))
+        with pytest.raises(BundleDecodeError, match="the entry 'b' is not where"):
+            reader["b"]  # the FILE line is longer, so the entry runs past its old end
+
+
 # -- 6. short reads -------------------------------------------------------------
 
 LONG = "x" * 300

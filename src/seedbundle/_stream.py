@@ -18,7 +18,7 @@ from ._encoder import encode_comment, encode_end, encode_entry
 from ._errors import BundleEncodeError, locate_in
 from ._model import Entry, check_comment
 from ._scanner import scan_entries, start_of_entries
-from ._syntax import BOM
+from ._syntax import BOM, LineError, parse_header_line, shown
 
 __all__ = ["BundleReader", "BundleWriter", "open"]
 
@@ -57,6 +57,28 @@ def _read_fully(fp: IO[bytes], size: int, *, until: bytes = b"") -> bytes:
         if until and until in piece:
             break
     return b"".join(pieces)
+
+
+def _holds_entry(piece: bytes, size: int, name: str, *, strict: bool) -> bool:
+    """Whether ``piece`` begins with one whole entry of ``size`` bytes named ``name``.
+
+    ``piece`` is what the file holds where the index put the entry, and the
+    three bytes after it: there the next structural line begins, or the file
+    ends. A file changed since it was indexed fails one of these checks.
+    """
+    entry, after = piece[:size], piece[size:]
+    if len(entry) < size or not entry.startswith(b"<<<FILE ") or b"\n<<<" in entry:
+        return False
+    if after and (after != b"<<<" or not entry.endswith(b"\n")):
+        return False
+    line_end = entry.find(b"\n")
+    if line_end < 0:
+        return False
+    try:
+        header = parse_header_line(entry[:line_end], has_newline=True, strict=strict)
+    except LineError:
+        return False
+    return header.name == name
 
 
 def _count(block: bytes) -> tuple[int, int, int | None]:
@@ -119,7 +141,7 @@ class _StreamLocator:
         self.fp.seek(self.base + self.counted)
         while self.counted < offset:
             block = self.fp.read(min(_CHUNK, offset - self.counted))
-            if not block:  # pragma: no cover - the file shrank under us
+            if not block:  # the file shrank since the window was read
                 break
             self._add(block)
         self.fp.seek(resume)
@@ -355,8 +377,13 @@ class BundleReader:
     def __getitem__(self, name: str) -> Entry:
         """Read one entry by name, seeking straight to it after one indexing scan.
 
+        The entry is read again from the file, and checked like every entry.
+
         Raises:
             KeyError: If there is no such entry.
+            BundleDecodeError: If the entry is damaged, or if the file changed
+                since it was indexed so that the entry is no longer where
+                it was found.
 
         Examples:
             >>> import io, seedbundle
@@ -367,12 +394,23 @@ class BundleReader:
         Added in version 1.0.0.
         """
         span = self._index()[name]
+        strict = self._decoder.strict
+        size = span.end - span.start
         self._fp.seek(self._base + span.start)
-        piece = _read_fully(self._fp, span.end - span.start)
+        piece = _read_fully(self._fp, size + 3)
         locator = _StreamLocator(self._fp, self._base, seekable=True)
-        locator.jump(span.start, piece)
+        locator.jump(span.start, piece[:size])
+        decoder = Decoder(locator, strict=strict)
+        if not _holds_entry(piece, size, name, strict=strict):
+            # A decode error, like any other surprise in the bytes: it shows
+            # what the file now holds where the entry was.
+            decoder.fail(
+                f"the entry {shown(name)} is not where the index found it:"
+                " the file changed since it was indexed (open it again)",
+                0,
+            )
         entries: list[Entry] = []
-        scan_entries(Decoder(locator, strict=self._decoder.strict), piece, 0, entries)
+        scan_entries(decoder, piece[:size], 0, entries)
         return entries[0]
 
     def _index(self) -> dict[str, _Span]:
