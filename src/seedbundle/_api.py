@@ -61,14 +61,14 @@ def load(fp: IO[bytes], /, *, strict: bool = True) -> Bundle:
 
     The file must be opened in binary mode, so that no newline translation
     can change the bytes. For bundles larger than memory use
-    :func:`seedbundle.open` instead.
+    [`seedbundle.open`][seedbundle.open] instead.
 
     Args:
         fp: A readable binary file object.
-        strict: As for :func:`loads`.
+        strict: As for [`loads`][loads].
 
     Raises:
-        BundleDecodeError: As for :func:`loads`.
+        BundleDecodeError: As for [`loads`][loads].
         TypeError: If ``fp`` is a text file.
 
     Examples:
@@ -96,7 +96,7 @@ def dumps(bundle: Bundle, /, *, sha256: bool = False) -> str:
         The bundle text; ``loads(dumps(bundle)) == bundle`` always holds.
 
     Raises:
-        TypeError: If ``bundle`` is not a :class:`Bundle`.
+        TypeError: If ``bundle`` is not a [`Bundle`][Bundle].
 
     Examples:
         >>> import seedbundle
@@ -121,10 +121,10 @@ def dump(bundle: Bundle, fp: IO[bytes], /, *, sha256: bool = False) -> None:
     Args:
         bundle: The bundle to write.
         fp: A writable binary file object.
-        sha256: As for :func:`dumps`.
+        sha256: As for [`dumps`][dumps].
 
     Raises:
-        TypeError: If ``bundle`` is not a :class:`Bundle` or ``fp`` is a
+        TypeError: If ``bundle`` is not a [`Bundle`][Bundle] or ``fp`` is a
             text file.
 
     Examples:

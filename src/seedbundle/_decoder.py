@@ -18,12 +18,14 @@ from ._errors import BundleDecodeError, locate_in
 from ._model import Entry, _new_entry
 from ._syntax import (
     BOM,
+    Escapes,
     LineError,
+    cut,
     parse_end_line,
     parse_header_line,
+    shown,
     structural_line_error,
     unescape_text,
-    without_bytes_at,
 )
 
 __all__ = ["Decoder", "Locator", "WholeSource"]
@@ -91,7 +93,7 @@ class Decoder:
         column_bytes = len(line[: error.col].encode("utf-8", "surrogateescape"))
         self.fail(error.msg, line_start + column_bytes)
 
-    def _text(self, buf: bytes, start: int, end: int, escaped: list[int] | None = None) -> bytes:
+    def _text(self, buf: bytes, start: int, end: int, escaped: Escapes | None = None) -> bytes:
         block = buf[start:end]
         if not block.isascii():
             try:
@@ -102,9 +104,9 @@ class Decoder:
                     " (text content must be UTF-8; binary data is written as base64)",
                     start + error.start,
                 )
-        if escaped is None:
-            return unescape_text(block)
-        return without_bytes_at(buf, start, end, escaped) if escaped else block
+        if isinstance(escaped, list):  # offsets in buf, not in the block
+            return unescape_text(buf, start, end, escaped=escaped) if escaped else block
+        return unescape_text(block, escaped=escaped)
 
     def bom(self) -> None:
         """A byte order mark opens the bundle."""
@@ -118,10 +120,10 @@ class Decoder:
     def read_comment(self, buf: bytes, start: int, end: int) -> None:
         """The lines before the first marker."""
         block = self._text(buf, start, end)
-        if _comment_bom_escaped(block):
-            block = block[1:]
-        text = block.decode("utf-8")
-        self.comment = text[:-1] if text.endswith("\n") else text
+        first = 1 if _comment_bom_escaped(block) else 0
+        last = len(block) - 1 if block.endswith(b"\n") else len(block)
+        # Decoding a view of the block, not a slice of it or of the text, saves two copies.
+        self.comment = str(memoryview(block)[first:last], "utf-8")
 
     def read_entry(
         self,
@@ -130,12 +132,12 @@ class Decoder:
         header_end: int,
         content_start: int,
         content_end: int,
-        escaped: list[int] | None = None,
+        escaped: Escapes | None = None,
     ) -> Entry:
         """A FILE marker line (``header_end`` is its LF, or the end) and its content lines.
 
-        ``escaped`` may list the offsets of the escaped content lines, when
-        the parser found them on its way; otherwise the decoder looks.
+        ``escaped`` may say where the escaped content lines are, when the
+        parser found them on its way; otherwise the decoder looks.
         """
         raw = buf[header_start:header_end]
         try:
@@ -144,7 +146,7 @@ class Decoder:
             self.line_fail(error, buf, header_start, header_end)
         if header.name in self.names:
             self.fail(
-                f"duplicate entry name {header.name!r}: names in a bundle are unique",
+                f"duplicate entry name {shown(header.name)}: names in a bundle are unique",
                 header_start + 8,
             )
         if header.base64:
@@ -156,7 +158,7 @@ class Decoder:
         if header.sha256 is not None and hashlib.sha256(data).hexdigest() != header.sha256:
             column = len(raw.decode("utf-8")[: header.sha256_col].encode("utf-8"))
             self.fail(
-                f"sha256 mismatch for {header.name!r}: the data hashes to "
+                f"sha256 mismatch for {shown(header.name)}: the data hashes to "
                 f"{hashlib.sha256(data).hexdigest()[:16]}..., not {header.sha256[:16]}...",
                 header_start + column,
             )
@@ -225,9 +227,9 @@ class Decoder:
             count = parse_end_line(buf[start:end], has_newline=end < len(buf), strict=self.strict)
         except LineError as error:
             self.line_fail(error, buf, start, end)
-        if count != self.count:
+        if count != str(self.count):
             self.fail(
-                f"the END marker counts {count} entries but the bundle holds {self.count}:"
+                f"the END marker counts {cut(count)} entries but the bundle holds {self.count}:"
                 " entries were lost or added",
                 start + 7,
             )

@@ -1,7 +1,7 @@
 """extract: read a language model's multi-file answer back into files.
 
 The answer is read once, line by line. A strictly valid bundle is read by
-:func:`seedbundle.loads` itself, whole or as the part of the answer that is
+[`seedbundle.loads`][seedbundle.loads] itself, whole or as the part of the answer that is
 one; everything else goes to the reader of the dialect that the line
 starts: the bundle format as models write it (``_extract_bundle``), code
 blocks (``_extract_blocks``), tags (``_extract_tags``). Every file then goes
@@ -43,12 +43,12 @@ def extract(
 ) -> Extraction:
     """Find every file in a language model's answer, and say what is sure and what is not.
 
-    This is the tolerant door; :func:`loads` stays strict. A strictly valid
+    This is the tolerant door; [`loads`][loads] stays strict. A strictly valid
     bundle gives exactly the entries that ``loads`` gives. Anything else is
     read as models write it, in the bundle format or in its variants,
     as markdown code blocks with a file name, as ``<file path=...>`` tags
     or as PAWS markers, and every repair and every doubt is reported as a
-    :class:`Diagnostic` with a stable code (see the diagnostics reference).
+    [`Diagnostic`][Diagnostic] with a stable code (see the diagnostics reference).
     A file is deleted only by a ``<<<DELETE name>>>`` line.
 
     Args:
@@ -65,7 +65,7 @@ def extract(
             differs only in case and to take a diff's ``a/`` or ``b/`` off.
 
     Returns:
-        The :class:`Extraction`: the bundle, each file's status, span and
+        The [`Extraction`][Extraction]: the bundle, each file's status, span and
         dialect, the deletions and the diagnostics.
 
     Raises:

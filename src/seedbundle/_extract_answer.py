@@ -1,9 +1,9 @@
 """The state of reading one answer: its lines, what each line belongs to, and what was found.
 
-The readers of each dialect share one :class:`Answer`. It keeps the lines,
+The readers of each dialect share one [`Answer`][Answer]. It keeps the lines,
 marks the ones that belong to a file, a marker or a block (the rest is
 prose), records the diagnostics, and puts every file through the checks of
-``_extract_checks`` in :meth:`Answer.add_file`, whatever its dialect.
+``_extract_checks`` in [`Answer.add_file`][Answer.add_file], whatever its dialect.
 """
 
 from __future__ import annotations

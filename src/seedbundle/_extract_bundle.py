@@ -1,7 +1,7 @@
 """Reading the bundle format as models write it: exact where loads can read it, tolerant elsewhere.
 
 A part of the answer that runs from a FILE line to an exact ``<<<END n>>>``
-line and that :func:`seedbundle.loads` reads strictly is taken exactly as
+line and that [`seedbundle.loads`][seedbundle.loads] reads strictly is taken exactly as
 loads reads it. Everything else is read one entry at a time: an entry runs
 from its header (in any of the variants of ``_extract_lines.marker``) to
 the next marker, content escapes are undone as loads undoes them, and the

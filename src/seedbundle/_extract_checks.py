@@ -1,9 +1,9 @@
 """What in a file looks like a model artifact, and what is wrong with a file name.
 
-This is the one definition that :func:`seedbundle.extract` applies to every
+This is the one definition that [`seedbundle.extract`][seedbundle.extract] applies to every
 file it reads, whatever the dialect, and that the property tests use to
 generate bundles without such artifacts. A file looks like a model artifact
-when ``review_name`` (in ``_extract_names``) or :func:`review_content` has anything to say
+when ``review_name`` (in ``_extract_names``) or [`review_content`][review_content] has anything to say
 about it:
 
 - its name is unsafe (``seedbundle._names.name_problem``), is wrapped in
@@ -325,7 +325,7 @@ def _content_flags(name: str, lines: Sequence[str], base: bytes | None) -> list[
 def looks_like_model_artifact(name: str, data: bytes) -> bool:
     """Whether extract would repair or flag this file: the one shared definition.
 
-    It holds when :func:`review_name` or :func:`review_content` finds
+    It holds when [`review_name`][review_name] or [`review_content`][review_content] finds
     anything, with no known names and no original to compare with.
     """
     return bool(review_name(name).findings or review_content(name, data).findings)

@@ -1,6 +1,6 @@
 """The diagnostic codes of extract: one registry, and the Diagnostic value class.
 
-Every repair and every flag that :func:`seedbundle.extract` reports has a
+Every repair and every flag that [`seedbundle.extract`][seedbundle.extract] reports has a
 stable code here, grouped by hundreds as linters group their rules. The
 registry is the single source of docs/reference/diagnostics.md: a test
 renders the page from it and fails when the two differ, and runs every
@@ -349,7 +349,7 @@ def _validate_position(_instance: object, attribute: attrs.Attribute[int], value
 
 @attrs.frozen
 class Diagnostic:
-    """One finding of :func:`seedbundle.extract`: what was found, where, and what was done.
+    """One finding of [`seedbundle.extract`][seedbundle.extract]: what was found, where, and what was done.
 
     Attributes:
         code: The stable code, such as ``"SB301"``; see the diagnostics

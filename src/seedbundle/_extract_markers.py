@@ -60,10 +60,12 @@ def marker(line: str) -> Marker | None:
             return exact
     if start == 0 and text.startswith("<<<END "):
         try:
-            count = parse_end_line(text.encode("utf-8", "surrogateescape"), has_newline=True, strict=True)
+            digits = parse_end_line(text.encode("utf-8", "surrogateescape"), has_newline=True, strict=True)
         except LineError:
             pass
         else:
+            # More digits than any answer has files is a wrong count all the same.
+            count = int(digits) if len(digits) <= 18 else 10**18
             return Marker("end", 0, count=count, exact=True, cr=cr)
     changes: list[str] = []
     if not _prefix_allowed(text[:start], changes):

@@ -31,7 +31,7 @@ def _validate_span(_instance: object, _attribute: object, span: tuple[int, int])
 
 @attrs.frozen
 class ExtractedFile:
-    """One file that :func:`seedbundle.extract` found in an answer.
+    """One file that [`seedbundle.extract`][seedbundle.extract] found in an answer.
 
     Attributes:
         name: The file name, cleaned of the decoration a model put around it.
@@ -91,10 +91,10 @@ def _validate_files(instance: Extraction, _attribute: object, files: tuple[Extra
 
 @attrs.frozen
 class Extraction:
-    """What :func:`seedbundle.extract` found in an answer.
+    """What [`seedbundle.extract`][seedbundle.extract] found in an answer.
 
     Attributes:
-        bundle: The files as a :class:`Bundle`, ready for :func:`unpack`
+        bundle: The files as a [`Bundle`][Bundle], ready for [`unpack`][unpack]
             once you have read the diagnostics. Its comment is the bundle's
             comment when the answer holds a strictly valid bundle, and empty
             otherwise.

@@ -9,7 +9,7 @@ left out with a [`PackWarning`][PackWarning] when the caller asked for that.
 Which files are considered at all is git's business. In a git work tree
 (with git on the PATH) the walk takes only the files that ``git ls-files
 --cached --others --exclude-standard`` lists; elsewhere, or with
-``git=False``, it reads the ignore files itself with :mod:`._ignore`,
+``git=False``, it reads the ignore files itself with ``_ignore``,
 which matches them as git does. The walk is a loop over an explicit stack,
 so a tree as deep as the OS allows does not exhaust Python's recursion.
 """

@@ -20,7 +20,7 @@ from ._encoder import Base64Body, Survey, TextBody, encode_comment, encode_end, 
 from ._errors import BundleEncodeError, PackError, locate_in
 from ._model import Entry, check_comment
 from ._scanner import scan_entries, start_of_entries
-from ._syntax import BOM
+from ._syntax import BOM, LineError, parse_header_line, shown
 
 __all__ = ["BundleReader", "BundleWriter", "open"]
 
@@ -40,6 +40,47 @@ class _Span:
 
     start: int
     end: int
+
+
+def _read_fully(fp: IO[bytes], size: int, *, until: bytes = b"") -> bytes:
+    """Read ``size`` bytes, fewer only at the end of the file; with ``until``, stop once it is read.
+
+    A raw file, a socket or a remote file may return fewer bytes than asked
+    for from one read() long before its end.
+    """
+    pieces: list[bytes] = []
+    got = 0
+    while got < size:
+        piece = fp.read(size - got)
+        if not piece:
+            break
+        pieces.append(piece)
+        got += len(piece)
+        if until and until in piece:
+            break
+    return b"".join(pieces)
+
+
+def _holds_entry(piece: bytes, size: int, name: str, *, strict: bool) -> bool:
+    """Whether ``piece`` begins with one whole entry of ``size`` bytes named ``name``.
+
+    ``piece`` is what the file holds where the index put the entry, and the
+    three bytes after it: there the next structural line begins, or the file
+    ends. A file changed since it was indexed fails one of these checks.
+    """
+    entry, after = piece[:size], piece[size:]
+    if len(entry) < size or not entry.startswith(b"<<<FILE ") or b"\n<<<" in entry:
+        return False
+    if after and (after != b"<<<" or not entry.endswith(b"\n")):
+        return False
+    line_end = entry.find(b"\n")
+    if line_end < 0:
+        return False
+    try:
+        header = parse_header_line(entry[:line_end], has_newline=True, strict=strict)
+    except LineError:
+        return False
+    return header.name == name
 
 
 def _count(block: bytes) -> tuple[int, int, int | None]:
@@ -102,7 +143,7 @@ class _StreamLocator:
         self.fp.seek(self.base + self.counted)
         while self.counted < offset:
             block = self.fp.read(min(_CHUNK, offset - self.counted))
-            if not block:  # pragma: no cover - the file shrank under us
+            if not block:  # the file shrank since the window was read
                 break
             self._add(block)
         self.fp.seek(resume)
@@ -111,7 +152,7 @@ class _StreamLocator:
         """What follows the window up to the end of its last line (seekable input only)."""
         resume = self.fp.tell()
         self.fp.seek(self.base + self.offset + len(self.window))
-        rest = self.fp.read(_LINE_SHOWN)
+        rest = _read_fully(self.fp, _LINE_SHOWN, until=b"\n")
         self.fp.seek(resume)
         end = rest.find(b"\n")
         return rest if end < 0 else rest[:end]
@@ -141,17 +182,17 @@ class _StreamLocator:
 class BundleReader:
     """Reads a bundle lazily, entry by entry, in bounded memory.
 
-    Iterating yields each :class:`Entry` once it has been read and checked.
-    Every rule that :func:`seedbundle.loads` checks is checked here too, and
+    Iterating yields each [`Entry`][Entry] once it has been read and checked.
+    Every rule that [`seedbundle.loads`][seedbundle.loads] checks is checked here too, and
     an error is raised where it is found, with its line: a bundle cut short
     raises at its end, after the entries before the cut have been yielded.
 
     The reader parses its input a window at a time (one read chunk, cut at
-    the last marker line in it) with the same loop as :func:`seedbundle.loads`,
+    the last marker line in it) with the same loop as [`seedbundle.loads`][seedbundle.loads],
     so memory holds about one chunk plus the largest entry. Build readers
-    with :func:`seedbundle.open`.
+    with [`seedbundle.open`][seedbundle.open].
 
-    Errors carry the same message and position as from :func:`loads`. From
+    Errors carry the same message and position as from [`loads`][loads]. From
     a stream that cannot seek (a pipe), or for a line longer than 64 KiB, an
     error's ``line`` may show only part of the line.
 
@@ -338,8 +379,13 @@ class BundleReader:
     def __getitem__(self, name: str) -> Entry:
         """Read one entry by name, seeking straight to it after one indexing scan.
 
+        The entry is read again from the file, and checked like every entry.
+
         Raises:
             KeyError: If there is no such entry.
+            BundleDecodeError: If the entry is damaged, or if the file changed
+                since it was indexed so that the entry is no longer where
+                it was found.
 
         Examples:
             >>> import io, seedbundle
@@ -350,12 +396,23 @@ class BundleReader:
         Added in version 1.0.0.
         """
         span = self._index()[name]
+        strict = self._decoder.strict
+        size = span.end - span.start
         self._fp.seek(self._base + span.start)
-        piece = self._fp.read(span.end - span.start)
+        piece = _read_fully(self._fp, size + 3)
         locator = _StreamLocator(self._fp, self._base, seekable=True)
-        locator.jump(span.start, piece)
+        locator.jump(span.start, piece[:size])
+        decoder = Decoder(locator, strict=strict)
+        if not _holds_entry(piece, size, name, strict=strict):
+            # A decode error, like any other surprise in the bytes: it shows
+            # what the file now holds where the entry was.
+            decoder.fail(
+                f"the entry {shown(name)} is not where the index found it:"
+                " the file changed since it was indexed (open it again)",
+                0,
+            )
         entries: list[Entry] = []
-        scan_entries(Decoder(locator, strict=self._decoder.strict), piece, 0, entries)
+        scan_entries(decoder, piece[:size], 0, entries)
         return entries[0]
 
     def _index(self) -> dict[str, _Span]:
@@ -404,10 +461,10 @@ class BundleReader:
 class BundleWriter:
     """Writes a bundle one entry at a time, holding only the entry being written.
 
-    The END marker is written by :meth:`close` (or at the end of a ``with``
+    The END marker is written by [`close`][close] (or at the end of a ``with``
     block). If the block raises, no END marker is written, so that every
     reader sees the bundle as incomplete; a file that the writer created
-    itself is removed instead. Build writers with :func:`seedbundle.open`.
+    itself is removed instead. Build writers with [`seedbundle.open`][seedbundle.open].
 
     Examples:
         >>> import io, seedbundle
@@ -669,12 +726,12 @@ def open(
     Args:
         file: A path, or a binary file object.
         mode: ``"r"`` to read entries one at a time, ``"w"`` to write them.
-        strict: For reading, as for :func:`seedbundle.loads`.
+        strict: For reading, as for [`seedbundle.loads`][seedbundle.loads].
         comment: For writing, the bundle's comment.
         sha256: For writing, add a checksum to every entry.
 
     Returns:
-        A :class:`BundleReader` or a :class:`BundleWriter`; both are
+        A [`BundleReader`][BundleReader] or a [`BundleWriter`][BundleWriter]; both are
         context managers.
 
     Writing to a path goes to a temporary file beside it that replaces the

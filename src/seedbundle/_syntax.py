@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Iterator
 from importlib import resources
 
 import attrs
@@ -17,20 +18,27 @@ import attrs
 __all__ = [
     "BOM",
     "HIDDEN_CHARACTERS",
+    "KEPT_ESCAPES",
+    "Escapes",
     "Header",
     "LineError",
+    "cut",
     "encode_name",
     "escape_text",
     "grammar_text",
     "parse_end_line",
     "parse_header_line",
     "render_header",
+    "shown",
     "structural_line_error",
     "unescape_text",
-    "without_bytes_at",
 ]
 
 BOM = "\ufeff".encode()
+
+# How many characters of a piece of input (a name, a marker, a count) a
+# message repeats: the input may be a 16 MB name, the message stays short.
+_SHOWN = 80
 
 CRLF_MESSAGE = (
     "structural lines end in CRLF: the bundle was converted to Windows line endings"
@@ -60,13 +68,30 @@ def _terminal(name: str) -> str:
     return match.group(1)
 
 
+def _possessive(pattern: str) -> str:
+    """``pattern`` with each repeated group made possessive: ``(...)*`` becomes ``(...)*+``.
+
+    Python's re records a backtracking point for every repetition of a group,
+    so a 16 MB quoted name or run of attributes cost gigabytes; a possessive
+    repetition records none. It matches exactly the same strings here: each
+    repeated group begins with a character that what follows the repetition
+    cannot begin with, so giving a repetition back never lets the rest match.
+    """
+    if ")*" not in pattern:  # pragma: no cover - a guard against a reshaped grammar
+        raise RuntimeError(f"no repeated group in {pattern!r}")
+    return pattern.replace(")*", ")*+")
+
+
 _BARE = re.compile(_terminal("BARE_NAME"))
-_QUOTED = re.compile(_terminal("QUOTED_NAME"))
+_QUOTED = re.compile(_possessive(_terminal("QUOTED_NAME")))
+# The opening quote and the longest valid run of characters and escapes after it.
+_QUOTED_PREFIX = re.compile(_QUOTED.pattern.removesuffix('"'))
 _ATTRIBUTE = re.compile(_terminal("ATTRIBUTE"))
+_ATTRIBUTES = re.compile(_possessive(rf"(?: (?:{_ATTRIBUTE.pattern}))*"))
 _COUNT = re.compile(_terminal("COUNT"))
 _HEADER = re.compile(
     rf"<<<FILE (?:(?P<bare>{_BARE.pattern})|(?P<quoted>{_QUOTED.pattern}))"
-    rf"(?P<attrs>(?: (?:{_ATTRIBUTE.pattern}))*)>>>(?P<cr>\r?)"
+    rf"(?P<attrs>{_ATTRIBUTES.pattern})>>>(?P<cr>\r?)"
 )
 _END = re.compile(rf"<<<END (?P<count>{_COUNT.pattern})>>>(?P<cr>\r?)")
 
@@ -90,6 +115,16 @@ _SHORT_ESCAPES = {
     "\t": "\\t",
 }
 _SHA256_VALUE = re.compile(r"[0-9a-f]{64}")
+
+
+def cut(text: str) -> str:
+    """``text`` if it is short, else its first characters and '...'."""
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
+
+
+def shown(text: str) -> str:
+    """A piece of input as a message quotes it: its repr, cut to about 80 characters."""
+    return repr(cut(text))
 
 
 def _escape_char(match: re.Match[str]) -> str:
@@ -154,7 +189,7 @@ def parse_header_line(raw: bytes, *, has_newline: bool, strict: bool) -> Header:
     quoted = match.group("quoted")
     name_col = match.start("bare") if quoted is None else match.start("quoted")
     name = match.group("bare") if quoted is None else _decode_quoted(quoted, name_col)
-    header = _parse_attributes(name, match.group("attrs"), match.start("attrs"))
+    header = _parse_attributes(name, line, match.start("attrs"), match.end("attrs"))
     if strict and match.group("cr"):
         raise LineError(CRLF_MESSAGE, len(line) - 1)
     if not has_newline:
@@ -176,18 +211,25 @@ def _decode_quoted(token: str, col: int) -> str:
     return name
 
 
-def _parse_attributes(name: str, text: str, col: int) -> Header:
+def _parse_attributes(name: str, line: str, start: int, stop: int) -> Header:
+    """Check the attributes in ``line[start:stop]``, a well-formed run of ' ' and an attribute.
+
+    Four attributes exist and none may repeat, so the fifth at the latest is
+    an error: however long the run, at most five words are looked at.
+    """
     values: dict[str, str | None] = {}
     sha_col = 0
-    position = col
-    for word in text.split(" ")[1:]:
+    position = start
+    while position < stop:
         position += 1
+        end = line.find(" ", position, stop)
+        word = line[position : stop if end < 0 else end]
         key, sep, value = word.partition("=")
         if key in values:
             raise LineError(f"the attribute {key!r} is given twice", position)
         if key not in ("noeol", "base64", "exec", "sha256"):
             raise LineError(
-                f"unknown attribute {word!r}: expected noeol, base64, exec or sha256=<hex>",
+                f"unknown attribute {shown(word)}: expected noeol, base64, exec or sha256=<hex>",
                 position,
             )
         if key == "sha256":
@@ -210,8 +252,12 @@ def _parse_attributes(name: str, text: str, col: int) -> Header:
     )
 
 
-def parse_end_line(raw: bytes, *, has_newline: bool, strict: bool) -> int:
-    """Parse the END marker line (without its LF) and return its count."""
+def parse_end_line(raw: bytes, *, has_newline: bool, strict: bool) -> str:
+    """Parse the END marker line (without its LF) and return its count, as its digits.
+
+    The digits are compared, never converted: int() refuses more than 4,300
+    of them, and a count that long cannot match anyway.
+    """
     line = _decode_line(raw)
     match = _END.fullmatch(line)
     if match is None:
@@ -220,7 +266,7 @@ def parse_end_line(raw: bytes, *, has_newline: bool, strict: bool) -> int:
         raise LineError(CRLF_MESSAGE, len(line) - 1)
     if strict and not has_newline:
         raise LineError("the END marker line has no final LF: the bundle is truncated", len(line))
-    return int(match.group("count"))
+    return match.group("count")
 
 
 def structural_line_error(raw: bytes, *, has_newline: bool, strict: bool) -> LineError | None:
@@ -274,34 +320,37 @@ def _diagnose_header(line: str) -> LineError:
                 f"{_describe(line, col)} is not allowed in a bare name: write the name as a quoted string",
                 col,
             )
-    while line.startswith(" ", col):
+    # One match skips every well-formed attribute, however many there are.
+    col = _match(_ATTRIBUTES, line, col).end()
+    if line.startswith(" ", col):
         col += 1
-        match = _ATTRIBUTE.match(line, col)
-        if match is None:
-            return LineError(f"expected an attribute after the space, found {_describe(line, col)}", col)
-        col = match.end()
+        return LineError(f"expected an attribute after the space, found {_describe(line, col)}", col)
     if not line.startswith(">>>", col):
         return LineError(f"expected ' ' or '>>>' after the name, found {_describe(line, col)}", col)
     col += 3
     return LineError(f"expected the end of the line after '>>>', found {_describe(line, col)}", col)
 
 
+def _match(pattern: re.Pattern[str], line: str, col: int) -> re.Match[str]:
+    match = pattern.match(line, col)
+    if match is None:  # pragma: no cover - callers pass patterns that match the empty string there
+        raise AssertionError(f"{pattern.pattern!r} did not match at {col}")
+    return match
+
+
 def _diagnose_quoted(line: str, start: int) -> int:
-    col = start + 1
-    while col < len(line):
-        char = line[col]
-        if char == '"':
-            return col + 1
-        if char == "\\":
-            escape = line[col : col + 6]
-            if not re.fullmatch(r'\\(?:["\\/bfnrt].{0,4}|u[0-9a-fA-F]{4})', escape, re.DOTALL):
-                raise LineError(f"invalid escape {escape[:2]!r} in a quoted name", col)
-            col += 6 if escape.startswith("\\u") else 2
-            continue
-        if char < " ":
-            raise LineError(f"the control character U+{ord(char):04X} must be escaped in a quoted name", col)
-        col += 1
-    raise LineError("the quoted name has no closing '\"'", start)
+    """Return where the quoted name at ``start`` ends, or raise for the problem in it."""
+    # The valid run stops at the closing quote, an invalid escape, a control
+    # character or the end of the line: one match instead of a step per character.
+    col = _match(_QUOTED_PREFIX, line, start).end()
+    if col == len(line):
+        raise LineError("the quoted name has no closing '\"'", start)
+    char = line[col]
+    if char == '"':
+        return col + 1
+    if char == "\\":
+        raise LineError(f"invalid escape {line[col : col + 2]!r} in a quoted name", col)
+    raise LineError(f"the control character U+{ord(char):04X} must be escaped in a quoted name", col)
 
 
 def _diagnose_end(line: str) -> LineError:
@@ -318,48 +367,91 @@ def _diagnose_end(line: str) -> LineError:
 
 # -- escaping of content lines -------------------------------------------
 
+# Where the escaped lines of a block are: the offsets of their first bytes,
+# or, for a block with more than KEPT_ESCAPES of them, only their number.
+# Joining the pieces around a few offsets runs at memory speed; keeping an
+# offset and a piece for each of millions of '\<<<' lines would cost about
+# 80 bytes a line, so such a block is unescaped without them.
+Escapes = list[int] | int
+KEPT_ESCAPES = 1024
 
-def _escaped_line_starts(block: bytes, extra: int) -> list[int]:
-    """Starts of the lines that begin with (``extra`` or more) backslashes, then '<<<'."""
-    starts: list[int] = []
-    found = block.find(b"<<<")
+
+def _escaped_line_starts(data: bytes, extra: int, start: int = 0, stop: int | None = None) -> Iterator[int]:
+    """Starts of the lines in ``data[start:stop]`` that begin with ``extra`` or more ``\\``, then '<<<'.
+
+    ``start`` must be a line start. Only a line's first '<<<' can make it
+    one, so the search then skips to the next line.
+    """
+    stop = len(data) if stop is None else stop
+    found = data.find(b"<<<", start, stop)
     while found >= 0:
-        line_start = block.rfind(b"\n", 0, found) + 1
-        if found - line_start >= extra and block.count(b"\\", line_start, found) == found - line_start:
-            starts.append(line_start)
-        next_line = block.find(b"\n", found)
+        line_start = data.rfind(b"\n", start, found) + 1 or start
+        if found - line_start >= extra and data.count(b"\\", line_start, found) == found - line_start:
+            yield line_start
+        next_line = data.find(b"\n", found, stop)
         if next_line < 0:
             break
-        found = block.find(b"<<<", next_line)
-    return starts
-
-
-def without_bytes_at(data: bytes, start: int, stop: int, offsets: list[int]) -> bytes:
-    """``data[start:stop]`` without the bytes at ``offsets``, given in increasing order."""
-    if not offsets:
-        return data[start:stop]
-    parts: list[bytes] = []
-    for offset in offsets:
-        parts.append(data[start:offset])
-        start = offset + 1
-    parts.append(data[start:stop])
-    return b"".join(parts)
+        found = data.find(b"<<<", next_line, stop)
 
 
 def escape_text(block: bytes) -> bytes:
     """Give every line that begins with ``\\``* then ``<<<`` one more backslash."""
-    starts = _escaped_line_starts(block, 0)
-    if not starts:
-        return block
     parts: list[bytes] = []
     last = 0
-    for start in starts:
+    for start in _escaped_line_starts(block, 0):
         parts += (block[last:start], b"\\")
         last = start
+    if not parts:
+        return block
     parts.append(block[last:])
     return b"".join(parts)
 
 
-def unescape_text(block: bytes) -> bytes:
-    """Take one backslash off every line that begins with ``\\``+ then ``<<<``."""
-    return without_bytes_at(block, 0, len(block), _escaped_line_starts(block, 1))
+def _find_escapes(data: bytes, start: int, stop: int) -> Escapes:
+    if data.find(b"\\<<<", start, stop) < 0:
+        return []
+    offsets: list[int] = []
+    count = 0
+    for line_start in _escaped_line_starts(data, 1, start, stop):
+        count += 1
+        if count <= KEPT_ESCAPES:
+            offsets.append(line_start)
+    return offsets if count <= KEPT_ESCAPES else count
+
+
+def unescape_text(
+    data: bytes, start: int = 0, stop: int | None = None, escaped: Escapes | None = None
+) -> bytes:
+    """``data[start:stop]`` with one backslash taken off every line that begins with ``\\``+ then ``<<<``.
+
+    ``start`` must be a line start. ``escaped`` says where those lines are,
+    if the caller has found them: offsets in ``data``, or their number.
+    """
+    stop = len(data) if stop is None else stop
+    if escaped is None:
+        escaped = _find_escapes(data, start, stop)
+    if not escaped:
+        return data[start:stop]
+    if isinstance(escaped, list):
+        parts: list[bytes] = []
+        for offset in escaped:
+            parts.append(data[start:offset])
+            start = offset + 1
+        parts.append(data[start:stop])
+        return b"".join(parts)
+    if data.count(b"\\<<<", start, stop) == escaped:
+        # Then each '\<<<' is where an escaped line's backslashes meet its
+        # '<<<'. The backslashes of a line are all alike, so dropping the last
+        # one instead of the first gives the same line.
+        return data[start:stop].replace(b"\\<<<", b"<<<")
+    # Some '\<<<' is inside a line: copy around the first byte of each escaped
+    # line, into a buffer of the final size, so that it never grows.
+    out = bytearray(stop - start - escaped)
+    view = memoryview(data)
+    last, written = start, 0
+    for line_start in _escaped_line_starts(data, 1, start, stop):
+        out[written : written + line_start - last] = view[last:line_start]
+        written += line_start - last
+        last = line_start + 1
+    out[written:] = view[last:stop]
+    return bytes(out)
