@@ -721,18 +721,6 @@ def test_a_bad_pattern_is_a_usage_error_that_names_it(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
 
 
-def test_any_value_error_from_compiling_a_pattern_is_a_usage_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    def refuse(directory: str, *, include: list[str], exclude: list[str]) -> None:
-        if "[z-a]" in include:
-            raise ValueError("bad character range z-a")
-
-    monkeypatch.setattr(_cli, "select_files", refuse)
-    assert main(["pack", str(tmp_path), "--include", "*.py", "--include", "[z-a]"]) == 2
-    assert capsys.readouterr() == ("", "seedbundle: error: --include '[z-a]': bad character range z-a\n")
-
-
 def test_a_pattern_that_breaks_the_regex_compiler_is_not_a_traceback(tmp_path: Path) -> None:
     result = run("pack", str(tmp_path), "--include", "[z-a]")
     assert result.returncode == 2

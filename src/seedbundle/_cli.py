@@ -23,10 +23,11 @@ from tqdm import tqdm
 from ._atomic import atomic_output
 from ._encoder import encode_entry
 from ._errors import BundleDecodeError, BundleError, PackWarning, UnpackError
+from ._ignore import PatternError, compile_patterns
 from ._model import Entry
 from ._names import check_names
 from ._pack import pack_to
-from ._select import Ignored, select_files
+from ._select import Ignored
 from ._stream import open as open_bundle
 from ._syntax import encode_name
 from ._unpack import Plan, plan_entries, reader_source, unpack_entries
@@ -416,22 +417,11 @@ def _add_fmt(commands: Any) -> None:
 
 def _check_patterns(args: argparse.Namespace) -> None:
     """Make a pattern that does not compile a usage error that names it, before any work starts."""
-    for pattern in getattr(args, "include", ()):
-        _check_pattern("--include", pattern, include=[pattern])
-    for pattern in getattr(args, "exclude", ()):
-        _check_pattern("--exclude", pattern, exclude=[pattern])
-
-
-def _check_pattern(
-    option: str, pattern: str, *, include: Sequence[str] = (), exclude: Sequence[str] = ()
-) -> None:
-    try:
-        # select_files compiles its patterns when called; only its walk waits for iteration.
-        select_files(os.curdir, include=include, exclude=exclude)
-    except ValueError as error:
-        reason = str(error)
-        where = option if repr(pattern) in reason else f"{option} {pattern!r}"
-        raise _UsageError(f"{where}: {reason}") from None
+    for option, what in (("--include", "include"), ("--exclude", "exclude")):
+        try:
+            compile_patterns(what, getattr(args, what, ()))
+        except PatternError as error:
+            raise _UsageError(f"{option}: {error}") from None
 
 
 # -- input and output ----------------------------------------------------
