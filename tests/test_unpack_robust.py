@@ -8,6 +8,7 @@ only, so that they run unchanged against 1.0.0 too.
 from __future__ import annotations
 
 import errno
+import inspect
 import os
 import random
 import signal
@@ -187,6 +188,10 @@ def _always(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
     return True
 
 
+def _opens_a_directory(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    return bool(args[1] & getattr(os, "O_DIRECTORY", 0)) and "dir_fd" in kwargs
+
+
 # The system call after which the signal arrives, which of its calls, and
 # whether the target holds files that the unpack replaces.
 INTERRUPTIONS = {
@@ -196,6 +201,10 @@ INTERRUPTIONS = {
     "after-unlinking-the-temporary": ("unlink", _always, 1, False),
     "after-replacing": ("rename", _always, 2, True),
     "after-linking-a-backup": ("link", _always, 2, True),
+    # Between opening a directory and recording it, the cursor would point
+    # elsewhere than it thinks, and the rollback would miss staged files.
+    "after-opening-a-directory": ("open", _opens_a_directory, 3, False),
+    "after-opening-a-directory-later": ("open", _opens_a_directory, 6, True),
 }
 
 
@@ -262,6 +271,59 @@ def _start_unpack(script: Path, bundle: Path, target: Path, mode: str) -> subpro
     assert process.stdout is not None
     assert process.stdout.readline() == b"ready\n"
     return process
+
+
+# Where the cursor that walks the target's directories changes its state in
+# two steps: a signal between them would leave it pointing elsewhere than it
+# thinks, and the rollback would then miss staged files.
+CURSOR_STEPS = {
+    "opening-a-directory": (("_step_down", "_down"), "self._nodes.append(child)"),
+    "leaving-a-directory": (("_step_up", "_up"), "self._nodes.pop()"),
+}
+
+
+@posix_only
+@needs_signal_masks
+@pytest.mark.usefixtures("sigterm_raises")
+@pytest.mark.parametrize("nth", [2, 5, 9])
+@pytest.mark.parametrize("where", sorted(CURSOR_STEPS))
+def test_a_signal_inside_a_step_of_the_directory_cursor_is_undone(
+    tmp_path: Path, where: str, nth: int
+) -> None:
+    # A trace function sends the signal at that very line, so that it lands
+    # between the system call and the bookkeeping, as a real one can.
+    from seedbundle import _dirs
+
+    names, text = CURSOR_STEPS[where]
+    step = next(getattr(_dirs.Cursor, name) for name in names if hasattr(_dirs.Cursor, name))
+    lines, first = inspect.getsourcelines(step)
+    # The last such line: in _down, the one after os.open() (the first is the path-only branch).
+    at = first + max(i for i, line in enumerate(lines) if text in line)
+    reached = 0
+
+    def trace(frame: Any, event: str, arg: Any) -> Any:
+        nonlocal reached
+        if event == "call":
+            return trace if frame.f_code is step.__code__ else None
+        if event == "line" and frame.f_lineno == at:
+            reached += 1
+            if reached == nth:
+                os.kill(os.getpid(), signal.SIGTERM)
+        return trace
+
+    target = tmp_path / "target"
+    target.mkdir()
+    write(target, OLD)
+    before = files(target)
+    tree = {**NEW, **{f"d{i}/sub/f.txt": f"{i}\n".encode() for i in range(6)}}
+    sys.settrace(trace)
+    try:
+        with pytest.raises(Terminated):
+            seedbundle.unpack(bundle_of(tree), target, overwrite=True)
+    finally:
+        sys.settrace(None)
+    assert reached >= nth, "the signal was never sent"
+    assert files(target) == before
 
 
 def _run_time(script: Path, bundle: Path, target: Path, mode: str) -> float:

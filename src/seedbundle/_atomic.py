@@ -34,42 +34,22 @@ import errno
 import os
 import secrets
 import shutil
-import signal
 import stat
-import threading
 import weakref
 from collections.abc import Iterator
 from typing import IO, Literal
+
+from ._signals import held
 
 __all__ = ["AtomicFile", "PathArg", "atomic_output"]
 
 PathArg = str | os.PathLike[str]
 
-_INTERRUPTS = frozenset(
-    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT") if hasattr(signal, name)
-)
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
 _WRITE_THROUGH = (
     os.O_WRONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
 )
 _COPY_CHUNK = 1 << 20
-
-
-@contextlib.contextmanager
-def _interrupts_held() -> Iterator[None]:
-    """Hold back interrupting signals: their Python handlers run once the block is over.
-
-    Python runs signal handlers in the main thread only, so elsewhere there
-    is nothing to hold back.
-    """
-    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _INTERRUPTS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _naming(error: OSError, path: str) -> OSError:
@@ -197,7 +177,7 @@ class AtomicFile:
                 self._inode = os.open(self._target, _WRITE_THROUGH)
             except OSError as error:
                 raise _naming(error, self.path) from None
-        with _interrupts_held():
+        with held():
             try:
                 handle, self._temporary = _create_beside(self._target)
             except OSError as error:
@@ -226,7 +206,7 @@ class AtomicFile:
             raise ValueError(f"the output to {self.path!r} was already committed or discarded")
         try:
             self.file.close()
-            with _interrupts_held():
+            with held():
                 if self._temporary is not None and self._mode == "replace":
                     os.replace(self._temporary, self._target)
                     self._temporary = None
@@ -252,7 +232,7 @@ class AtomicFile:
 
     def discard(self) -> None:
         """Remove the temporary file and leave the target as it was; harmless after commit."""
-        with _interrupts_held():
+        with held():
             if not self._open:
                 return
             if hasattr(self, "file"):

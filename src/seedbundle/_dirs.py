@@ -9,11 +9,13 @@ and paths are used.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
 
 from ._errors import UnpackError
+from ._signals import held
 
 __all__ = [
     "BLOCKED",
@@ -204,6 +206,12 @@ class Cursor:
         return Dir(None, os.path.join(self.target, *(node.name for node in self._nodes[1:])))
 
     def _down(self, child: Node) -> None:
+        # An interrupt between opening a directory and recording it would leave
+        # the cursor pointing elsewhere than it thinks, and undoing would miss files.
+        with held():
+            self._step_down(child)
+
+    def _step_down(self, child: Node) -> None:
         parent = self._here()
         if not _USE_DIR_FD:
             info = parent.lstat(child.name)
@@ -237,6 +245,10 @@ class Cursor:
         os.close(fd)
 
     def _up(self) -> None:
+        with held():
+            self._step_up()
+
+    def _step_up(self) -> None:
         fd = self._fds.pop()
         self._nodes.pop()
         try:
@@ -256,6 +268,17 @@ class Cursor:
             os.close(fd)
             raise UnpackError(f"{node.path()!r} was moved while unpacking", node.path())
         return fd
+
+    def reset(self) -> None:
+        """Keep only the root open, whatever state an interrupted step left behind."""
+        with held():
+            del self._nodes[1:]
+            while len(self._fds) > 1:
+                fd = self._fds.pop()
+                if fd is not None:
+                    with contextlib.suppress(OSError):
+                        os.close(fd)
+            self._first_open = 1
 
     def _forget_all_but_the_root(self) -> None:
         while len(self._fds) > 1:

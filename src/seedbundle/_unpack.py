@@ -20,10 +20,8 @@ import errno
 import os
 import secrets
 import shutil
-import signal
 import stat
 import tempfile
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import IO, Literal
@@ -40,6 +38,7 @@ from ._dirs import BLOCKED, CREATED, DIRECTORY_FLAGS, EXISTS, MISSING, Cursor, D
 from ._errors import UnpackError
 from ._model import Bundle, Entry
 from ._names import UNPACK_TEMPORARY, NameSet
+from ._signals import held
 from ._stream import BundleReader
 from ._stream import open as open_bundle
 
@@ -57,27 +56,6 @@ __all__ = [
 _O_BINARY = getattr(os, "O_BINARY", 0)
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_HELD_SIGNALS = frozenset(
-    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
-)
-
-
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold back SIGINT, SIGTERM and SIGHUP, so that a change and its record happen together.
-
-    A signal that arrives meanwhile is delivered as the block ends. Python
-    runs signal handlers in the main thread only, so in another thread (and
-    where the OS has no signal masks) this holds nothing back.
-    """
-    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _temporary_name(kind: Literal["part", "old"]) -> str:
@@ -304,7 +282,7 @@ class _Writer:
                 self.cursor.root.state = CREATED
             _announce(self.cursor.root_fd)
         except BaseException:
-            with _signals_held():
+            with held():
                 self._remove_created_above()
             raise
         return self
@@ -313,7 +291,7 @@ class _Writer:
         self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
     ) -> None:
         if kind is not None and not self.done:
-            with _signals_held():
+            with held():
                 self._rollback()
 
     def _make_target(self) -> None:
@@ -323,7 +301,7 @@ class _Writer:
             missing.append(path)
             path = os.path.dirname(path)
         for path in reversed(missing):
-            with _signals_held():
+            with held():
                 try:
                     os.mkdir(path)
                 except FileExistsError:
@@ -347,7 +325,7 @@ class _Writer:
     def _make_directory(self, node: Node) -> None:
         assert node.parent is not None
         parent = self.cursor.go(node.parent)
-        with _signals_held():
+        with held():
             self.created.append(node)
             try:
                 os.mkdir(parent.at(node.name), 0o777, dir_fd=parent.fd)
@@ -377,7 +355,7 @@ class _Writer:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_BINARY | _O_CLOEXEC
         while True:
             item = _Staged(node, _temporary_name("part"), final, entry.name)
-            with _signals_held():
+            with held():
                 self.staged.append(item)
                 try:
                     fd = os.open(directory.at(item.temporary), flags, mode, dir_fd=directory.fd)
@@ -390,7 +368,7 @@ class _Writer:
 
     def commit(self) -> None:
         """Move every file into place; then the unpack is done, and the backups are removed."""
-        with _signals_held():
+        with held():
             for item in self.staged:
                 directory = self.cursor.go(item.node)
                 try:
@@ -403,7 +381,7 @@ class _Writer:
                     raise _naming(error, self.cursor.target, item.name) from error
         # A signal that arrived while the files moved is raised above, and undoes them all.
         self.done = True
-        with _signals_held():
+        with held():
             self._clean_up()
 
     def _keep_old(self, item: _Staged, directory: Dir) -> None:
@@ -435,6 +413,7 @@ class _Writer:
                 self.cursor.go(node).unlink(name)
 
     def _rollback(self) -> None:
+        self.cursor.reset()
         for item in reversed(self.staged):
             with contextlib.suppress(OSError, UnpackError):
                 self._undo(item)
