@@ -13,7 +13,7 @@ from ._convert_txtar import read_txtar, write_txtar
 from ._errors import BundleDecodeError
 from ._model import Bundle
 
-__all__ = ["READ_FORMATS", "WRITE_FORMATS", "detect", "read", "write"]
+__all__ = ["READ_FORMATS", "WRITE_FORMATS", "detect", "detect_output", "read", "write"]
 
 ReadFormat = Literal[
     "bundle",
@@ -103,6 +103,21 @@ def detect(
     return found  # type: ignore[return-value]
 
 
+_OUTPUT_SUFFIXES: tuple[tuple[str, WriteFormat], ...] = (
+    (".tar.gz", "tar.gz"),
+    (".tgz", "tar.gz"),
+    (".tar", "tar"),
+    (".zip", "zip"),
+    (".txtar", "txtar"),
+)
+
+
+def detect_output(name: str | None) -> WriteFormat:
+    """The format to write to a file of this name: by its suffix, else a bundle."""
+    lower = (name or "").lower()
+    return next((fmt for suffix, fmt in _OUTPUT_SUFFIXES if lower.endswith(suffix)), "bundle")
+
+
 def _detect_content(head: bytes) -> str | None:
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return "zip"
@@ -125,13 +140,15 @@ def _detect_content(head: bytes) -> str | None:
         return "code2prompt"
     if text.startswith(b"<<<FILE ") or b"\n<<<FILE " in text:
         return "bundle"
-    if text.startswith(b"-- ") or (b"\n-- " in text and b" --\n" in text):
+    if text.startswith(b"-- "):
         return "txtar"
     lines = text.split(b"\n", 2)
     if len(lines) >= 2 and lines[1] == b"---":
         return "files-to-prompt"
     if len(lines) >= 2 and lines[1].startswith(b"```"):
         return "files-to-prompt-markdown"
+    if b"\n-- " in text and b" --\n" in text:
+        return "txtar"
     return None
 
 

@@ -3,12 +3,16 @@
 Reading treats the archive as hostile: every member name passes the rules
 that unpack applies, a link or a device is refused with its name (or
 dropped with a warning, when asked), a damaged archive is a ConvertError,
-and the total size read is capped, so a zip bomb stops early.
+and the total size read is capped, so a zip bomb stops early. Times and
+owners are not kept: a bundle has no place for them, and every archive
+has them, so they are not reported either (the how-to says so).
 """
 
 from __future__ import annotations
 
+import bz2
 import io
+import lzma
 import stat
 import tarfile
 import zipfile
@@ -25,6 +29,12 @@ __all__ = ["MAX_TOTAL_SIZE", "read_tar", "read_zip", "write_tar", "write_zip"]
 MAX_TOTAL_SIZE = 1 << 30  # bytes of content read from one archive, at most
 
 _CHUNK = 1 << 20
+
+_MODE_BITS = (
+    (stat.S_ISUID, "set-user-ID bit"),
+    (stat.S_ISGID, "set-group-ID bit"),
+    (stat.S_ISVTX, "sticky bit"),
+)
 
 
 def _chunks(source: IO[bytes]) -> Iterator[bytes]:
@@ -70,6 +80,14 @@ class _Collector:
             del self.files[name]
         self.files[name] = Entry(name, data, executable=executable)
 
+    def mode(self, name: str, mode: int, extra: bool) -> None:
+        """Warn of what a member has beyond a name, data, an executable bit, a time and an owner."""
+        lost = [bit for flag, bit in _MODE_BITS if mode & flag]
+        if extra:
+            lost.append("extended attributes")
+        if lost:
+            self.warnings.append(new_warning("CV103", name, f"the member's {', '.join(lost)} were dropped"))
+
     def special(self, raw: str, kind: str, drop_special: bool) -> None:
         if not drop_special:
             raise ConvertError(
@@ -84,14 +102,6 @@ class _Collector:
                 self.warnings.append(
                     new_warning("CV104", directory, f"the empty directory {directory!r} was dropped")
                 )
-        if self.files:
-            self.warnings.append(
-                new_warning(
-                    "CV103",
-                    None,
-                    "modification times, owners and permission bits other than the executable bit are not kept",
-                )
-            )
         return Bundle(self.files.values()), self.warnings
 
 
@@ -109,9 +119,10 @@ def _tar_kind(member: tarfile.TarInfo) -> str:
 
 def read_tar(data: bytes, *, drop_special: bool, max_size: int) -> tuple[Bundle, list[ConvertWarning]]:
     collector = _Collector(max_size)
-    current = "(the header)"
+    raw = _decompress(data, 2 * max_size + (1 << 20))
+    current = "(the first header)"
     try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as archive:
+        with tarfile.open(fileobj=io.BytesIO(raw), mode="r:") as archive:
             for member in archive:
                 current = member.name
                 if member.isdir():
@@ -126,14 +137,46 @@ def read_tar(data: bytes, *, drop_special: bool, max_size: int) -> tuple[Bundle,
                 content = collector.read(name, _chunks(source))
                 if len(content) != member.size:
                     raise ConvertError(f"the tar archive ends inside the member {name!r}", name)
+                collector.mode(
+                    name, member.mode, any("xattr" in key or "ACL" in key for key in member.pax_headers)
+                )
                 collector.add(name, content, bool(member.mode & stat.S_IXUSR))
+            end = archive.offset
     except (tarfile.TarError, EOFError, OSError, zlib.error, ValueError) as error:
         if isinstance(error, ConvertError):
             raise
         raise ConvertError(
             f"the tar archive is damaged at the member {current!r}: {error}", current
         ) from error
+    # tarfile takes a truncated or damaged header for the end of the archive;
+    # a real end is a block of zeros.
+    if raw[end : end + 512] != bytes(512):
+        raise ConvertError(f"the tar archive is truncated or damaged after the member {current!r}", current)
     return collector.finish()
+
+
+def _decompress(data: bytes, limit: int) -> bytes:
+    """The tar inside gzip, bzip2 or xz compression, read up to ``limit`` bytes so that a bomb stops early."""
+    decompressor: zlib._Decompress | bz2.BZ2Decompressor | lzma.LZMADecompressor
+    if data.startswith(b"\x1f\x8b"):
+        decompressor = zlib.decompressobj(wbits=31)
+    elif data.startswith(b"BZh"):
+        decompressor = bz2.BZ2Decompressor()
+    elif data.startswith(b"\xfd7zXZ\x00"):
+        decompressor = lzma.LZMADecompressor()
+    else:
+        return data
+    try:
+        raw = decompressor.decompress(data, limit + 1)
+    except (OSError, EOFError, zlib.error, lzma.LZMAError) as error:
+        raise ConvertError(f"the compressed tar archive is damaged: {error}") from error
+    if len(raw) > limit:
+        raise ConvertError(
+            f"the compressed tar archive holds more than {limit} bytes; raise max_size to read it"
+        )
+    if not decompressor.eof:
+        raise ConvertError("the compressed tar archive is truncated")
+    return raw
 
 
 def read_zip(data: bytes, *, drop_special: bool, max_size: int) -> tuple[Bundle, list[ConvertWarning]]:
@@ -148,7 +191,9 @@ def read_zip(data: bytes, *, drop_special: bool, max_size: int) -> tuple[Bundle,
             if info.is_dir():
                 collector.directories.add(collector.name(info.filename.rstrip("/")))
                 continue
-            if mode and not stat.S_ISREG(mode):
+            if stat.S_IFMT(mode) and not stat.S_ISREG(
+                mode
+            ):  # no type bits: a plain file, as many tools write
                 kind = "symbolic link" if stat.S_ISLNK(mode) else "special member"
                 collector.special(info.filename, kind, drop_special)
                 continue
@@ -165,18 +210,9 @@ def read_zip(data: bytes, *, drop_special: bool, max_size: int) -> tuple[Bundle,
                 RuntimeError,
             ) as error:
                 raise ConvertError(f"the zip member {name!r} is damaged: {error}", name) from error
+            collector.mode(name, mode, extra=False)
             collector.add(name, content, bool(mode & stat.S_IXUSR))
     return collector.finish()
-
-
-def _tar_warnings(bundle: Bundle) -> list[ConvertWarning]:
-    return [
-        new_warning(
-            "CV203",
-            None,
-            "every file is written with mode 644 or 755 and the time 0; the archive holds no directories",
-        )
-    ]
 
 
 def write_tar(bundle: Bundle, *, compression: str = "") -> tuple[bytes, list[ConvertWarning]]:
@@ -191,7 +227,7 @@ def write_tar(bundle: Bundle, *, compression: str = "") -> tuple[bytes, list[Con
             info.mode = 0o755 if entry.executable else 0o644
             info.mtime = 0
             archive.addfile(info, io.BytesIO(entry.data))
-    return buffer.getvalue(), _tar_warnings(bundle)
+    return buffer.getvalue(), []
 
 
 def write_zip(bundle: Bundle) -> tuple[bytes, list[ConvertWarning]]:
@@ -204,7 +240,7 @@ def write_zip(bundle: Bundle) -> tuple[bytes, list[ConvertWarning]]:
             info.external_attr = (stat.S_IFREG | (0o755 if entry.executable else 0o644)) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, entry.data)
-    return buffer.getvalue(), _tar_warnings(bundle)
+    return buffer.getvalue(), []
 
 
 def _check_member_name(name: str) -> None:

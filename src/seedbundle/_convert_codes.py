@@ -21,13 +21,11 @@ __all__ = ["CODES", "Conversion", "ConvertError", "ConvertWarning", "Written", "
 CODES: dict[str, str] = {
     "CV101": "Two members have the same name; the last one wins, as testscript does.",
     "CV102": "A link, device, FIFO or other special member was dropped, as asked with drop_special.",
-    "CV103": "The archive's modification times, owners and permission bits other than the executable"
-    " bit are not kept.",
+    "CV103": "A member has a set-user-ID, set-group-ID or sticky bit, or extended attributes, which a"
+    " bundle cannot hold: they were dropped.",
     "CV104": "An empty directory was dropped: a bundle holds files only.",
     "CV201": "txtar has no executable bit: the bit was dropped.",
     "CV202": "txtar ends every file with a newline: one was added.",
-    "CV203": "A bundle holds no directories and no times: every file is written with mode 644 or 755"
-    " and time 0.",
     "CV301": "repomix trims the content of every file: leading and trailing blank lines and spaces may"
     " be lost.",
     "CV302": "A file in the packer's directory listing has no content in the output (a binary or"
@@ -35,13 +33,14 @@ CODES: dict[str, str] = {
     "CV303": "The content holds a line that looks like the packer's own file marker, which the packer"
     " does not escape: the split between files may be wrong here.",
     "CV304": "The packer read the file as text: CRLF and lone CR line endings were turned into LF.",
-    "CV305": "The packer skips files that are not UTF-8 (and hidden or ignored files) without a trace"
+    "CV305": "The packer leaves out some files (binary, not UTF-8, empty, hidden or ignored) without a trace"
     " in its output: such files are missing.",
     "CV306": "gitingest wrote a placeholder instead of the content: an empty file is read as empty,"
     " any other placeholder leaves the file out.",
     "CV307": "A symbolic link in the packer's output was left out.",
     "CV308": "The content looks like UTF-8 that the packer decoded as cp1252 (mojibake such as 'â€”'):"
     " kept as it is.",
+    "CV309": "The packer keeps no executable bit: every file is read as not executable.",
 }
 
 

@@ -38,6 +38,7 @@ class _Files:
         return name
 
     def result(self) -> tuple[Bundle, list[ConvertWarning]]:
+        self.warn("CV309", None, "the packer keeps no executable bit: every file is read as not executable")
         return Bundle(self.files.values()), self.warnings
 
 
@@ -89,8 +90,13 @@ def _repomix_tree(text: str) -> list[str]:
     return paths
 
 
-def _repomix_missing(files: _Files, listed: list[str]) -> None:
-    for path in listed:
+def _repomix_missing(files: _Files, listed: list[str] | None) -> None:
+    files.warn(
+        "CV305",
+        None,
+        "repomix leaves out binary, empty and ignored files, often without a trace in its output",
+    )
+    for path in listed or ():
         if path not in files.files:
             files.warn(
                 "CV302",
@@ -126,8 +132,7 @@ def read_repomix_xml(data: bytes) -> tuple[Bundle, list[ConvertWarning]]:
             content = chunk[:close]
         _repomix_file(files, header.group(1), content, _XML_MARKER)  # the path is not escaped either
     tree = re.search(r"<directory_structure>\n(.*?)\n</directory_structure>", text[:start], re.DOTALL)
-    if tree:
-        _repomix_missing(files, _repomix_tree(tree.group(1)))
+    _repomix_missing(files, _repomix_tree(tree.group(1)) if tree else None)
     return files.result()
 
 
@@ -151,8 +156,7 @@ def read_repomix_plain(data: bytes) -> tuple[Bundle, list[ConvertWarning]]:
             chunk = chunk[: end.start() - 1] if end and end.start() > 0 else chunk.rstrip("\n")
         _repomix_file(files, header.group(1), chunk.removesuffix("\n\n").removesuffix("\n"), _PLAIN_MARKER)
     tree = re.search(r"={64}\nDirectory Structure\n={64}\n(.*?)\n\n", text, re.DOTALL)
-    if tree:
-        _repomix_missing(files, _repomix_tree(tree.group(1)))
+    _repomix_missing(files, _repomix_tree(tree.group(1)) if tree else None)
     return files.result()
 
 
@@ -178,8 +182,7 @@ def read_repomix_markdown(data: bytes) -> tuple[Bundle, list[ConvertWarning]]:
     if not found:
         raise ConvertError("no '## File: ' header: not a repomix markdown output")
     tree = re.search(r"# Directory Structure\n```\n(.*?)\n```\n", text, re.DOTALL)
-    if tree:
-        _repomix_missing(files, _repomix_tree(tree.group(1)))
+    _repomix_missing(files, _repomix_tree(tree.group(1)) if tree else None)
     return files.result()
 
 
@@ -199,8 +202,7 @@ def read_repomix_json(data: bytes) -> tuple[Bundle, list[ConvertWarning]]:
             raise ConvertError(f"the content of {path!r} is not a string", path)
         _repomix_file(files, path, content, None)
     tree = document.get("directoryStructure")
-    if isinstance(tree, str):
-        _repomix_missing(files, _repomix_tree(tree))
+    _repomix_missing(files, _repomix_tree(tree) if isinstance(tree, str) else None)
     return files.result()
 
 
