@@ -174,5 +174,9 @@ class Written:
     warnings: tuple[ConvertWarning, ...]
 
 
+# Tracebacks, pickles and the API reference name them by the public module.
 for _public in (ConvertError, ConvertWarning, Conversion, Written):
     _public.__module__ = "seedbundle.convert"
+    for _method in vars(_public).values():
+        if callable(_method) and hasattr(_method, "__module__"):
+            _method.__module__ = "seedbundle.convert"  # else documentation tools see a loop of aliases
