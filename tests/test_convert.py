@@ -11,10 +11,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import seedbundle
 from seedbundle import convert
 from seedbundle._cli import main
+from seedbundle._convert import READ_FORMATS as _READ_FORMATS
 from seedbundle._convert_codes import CODES
 
 TRICKY = seedbundle.Bundle(
@@ -211,8 +214,12 @@ def test_zip_bomb_stops_at_the_size_cap() -> None:
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("bomb", b"\0" * (4 << 20))
     assert len(buffer.getvalue()) < 10_000
-    with pytest.raises(convert.ConvertError, match="more than 1048576 bytes"):
+    with pytest.raises(convert.ConvertError, match="^the archive holds more than 1048576 bytes"):
         convert.read(buffer.getvalue(), format="zip", max_size=1 << 20)
+    gzipped = convert.write(seedbundle.Bundle([seedbundle.Entry("bomb", bytes(4 << 20))]), "tar.gz").data
+    assert len(gzipped) < 10_000
+    with pytest.raises(convert.ConvertError, match="compressed tar archive holds more than"):
+        convert.read(gzipped, max_size=1 << 20)
 
 
 def test_zip_symlink_is_refused() -> None:
@@ -354,3 +361,41 @@ def test_code2prompt_default_template() -> None:
         ("CV305", None),
         ("CV309", None),
     ]
+
+
+# -- hostile input ------------------------------------------------------------------------------
+
+_SEEDS = [
+    b"-- a --\nx\n",
+    b"src/a.py\n---\nx\n\n---\n",
+    b'<documents>\n<document index="1">\n<source>a</source>\n<document_content>\nx\n</document_content>\n'
+    b"</document>\n</documents>\n",
+    b"a\n```\nx\n```\n",
+    b"=" * 48 + b"\nFILE: a\n" + b"=" * 48 + b"\nx\n\n",
+    b"`a.py`:\n\n```py\nx\n```\n\n",
+    b'by Repomix\n<files>\n<file path="a">\nx\n</file>\n</files>\n',
+    b"=" * 16 + b"\nFile: a\n" + b"=" * 16 + b"\nx\n\n",
+    b"## File: a\n```\nx\n```\n",
+    b'{"files": {"a": "x"}}',
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    seed=st.sampled_from([*_SEEDS, convert.write(TRICKY, "tar").data, convert.write(TRICKY, "zip").data]),
+    cut=st.integers(min_value=0, max_value=4000),
+    flips=st.lists(st.tuples(st.integers(min_value=0, max_value=4000), st.integers(1, 255)), max_size=3),
+    fmt=st.sampled_from(_READ_FORMATS),
+)
+def test_every_reader_gives_a_result_or_a_convert_error(
+    seed: bytes, cut: int, flips: list[tuple[int, int]], fmt: str
+) -> None:
+    data = bytearray(seed[:cut] if cut < len(seed) else seed)
+    for position, mask in flips:
+        if data:
+            data[position % len(data)] ^= mask
+    try:
+        result = convert.read(bytes(data), format=fmt)  # type: ignore[arg-type]
+    except convert.ConvertError:
+        return
+    assert isinstance(result.bundle, seedbundle.Bundle)

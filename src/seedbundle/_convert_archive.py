@@ -54,6 +54,10 @@ class _Collector:
 
     def name(self, raw: str) -> str:
         name = raw.removeprefix("./")
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ConvertError(f"the member name {raw!r} is not UTF-8", raw) from None
         problem = name_problem(name)
         if problem is not None:
             raise ConvertError(f"unsafe member name {raw!r}: {problem}", raw)
@@ -183,7 +187,7 @@ def read_zip(data: bytes, *, drop_special: bool, max_size: int) -> tuple[Bundle,
     collector = _Collector(max_size)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as error:
         raise ConvertError(f"not a valid zip archive: {error}") from error
     with archive:
         for info in archive.infolist():
@@ -208,7 +212,11 @@ def read_zip(data: bytes, *, drop_special: bool, max_size: int) -> tuple[Bundle,
                 zlib.error,
                 NotImplementedError,
                 RuntimeError,
+                UnicodeDecodeError,
+                ValueError,
             ) as error:
+                if isinstance(error, ConvertError):  # the size cap, which is a ValueError too
+                    raise
                 raise ConvertError(f"the zip member {name!r} is damaged: {error}", name) from error
             collector.mode(name, mode, extra=False)
             collector.add(name, content, bool(mode & stat.S_IXUSR))
