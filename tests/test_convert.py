@@ -214,7 +214,7 @@ def test_zip_bomb_stops_at_the_size_cap() -> None:
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("bomb", b"\0" * (4 << 20))
     assert len(buffer.getvalue()) < 10_000
-    with pytest.raises(convert.ConvertError, match="^the archive holds more than 1048576 bytes"):
+    with pytest.raises(convert.ConvertError, match=r"^the archive holds more than 1048576 bytes"):
         convert.read(buffer.getvalue(), format="zip", max_size=1 << 20)
     gzipped = convert.write(seedbundle.Bundle([seedbundle.Entry("bomb", bytes(4 << 20))]), "tar.gz").data
     assert len(gzipped) < 10_000
