@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 import seedbundle
 from seedbundle import convert
 from seedbundle._cli import main
-from seedbundle._convert import READ_FORMATS as _READ_FORMATS
 from seedbundle._convert_codes import CODES
+from seedbundle._convert_codes import READ_FORMATS as _READ_FORMATS
 
 TRICKY = seedbundle.Bundle(
     [

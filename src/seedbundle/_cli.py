@@ -21,10 +21,7 @@ from typing import IO, Any, NoReturn
 from tqdm import tqdm
 
 from ._atomic import atomic_output
-from ._convert import READ_FORMATS, WRITE_FORMATS, detect, detect_output
-from ._convert import read as convert_read
-from ._convert import write as convert_write
-from ._convert_codes import ConvertError
+from ._convert_codes import READ_FORMATS, WRITE_FORMATS, ConvertError
 from ._encoder import encode_entry
 from ._errors import BundleDecodeError, BundleError, PackWarning, UnpackError
 from ._model import Entry
@@ -903,6 +900,12 @@ def _fmt(args: argparse.Namespace) -> int:
 
 
 def _convert(args: argparse.Namespace) -> int:
+    # Loaded here: the readers import tarfile, zipfile and the compressors,
+    # which no other command needs.
+    from ._convert import detect, detect_output
+    from ._convert import read as convert_read
+    from ._convert import write as convert_write
+
     label = _label(args.input)
     target = args.target_format or detect_output(None if args.output == STDIO else args.output)
     with _input(args.input) as file:

@@ -7,33 +7,21 @@ from typing import Literal
 
 from ._api import dumps, loads
 from ._convert_archive import MAX_TOTAL_SIZE, read_tar, read_zip, write_tar, write_zip
-from ._convert_codes import Conversion, ConvertError, ConvertWarning, Written
+from ._convert_codes import (
+    READ_FORMATS,
+    WRITE_FORMATS,
+    Conversion,
+    ConvertError,
+    ConvertWarning,
+    WriteFormat,
+    Written,
+)
 from ._convert_packers import PACKER_READERS
 from ._convert_txtar import read_txtar, write_txtar
 from ._errors import BundleDecodeError
 from ._model import Bundle
 
-__all__ = ["READ_FORMATS", "WRITE_FORMATS", "detect", "detect_output", "read", "write"]
-
-ReadFormat = Literal[
-    "bundle",
-    "txtar",
-    "tar",
-    "zip",
-    "repomix-xml",
-    "repomix-markdown",
-    "repomix-plain",
-    "repomix-json",
-    "files-to-prompt",
-    "files-to-prompt-cxml",
-    "files-to-prompt-markdown",
-    "gitingest",
-    "code2prompt",
-]
-WriteFormat = Literal["bundle", "txtar", "tar", "tar.gz", "zip"]
-
-READ_FORMATS: tuple[str, ...] = ReadFormat.__args__  # type: ignore[attr-defined]
-WRITE_FORMATS: tuple[str, ...] = WriteFormat.__args__  # type: ignore[attr-defined]
+__all__ = ["detect", "detect_output", "read", "write"]
 
 _BY_SUFFIX = (
     (".tar.gz", "tar"),
