@@ -399,3 +399,14 @@ def test_every_reader_gives_a_result_or_a_convert_error(
     except convert.ConvertError:
         return
     assert isinstance(result.bundle, seedbundle.Bundle)
+
+
+def test_cli_reads_stdin_and_writes_stdout(
+    monkeypatch: pytest.MonkeyPatch, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    archive = convert.write(TRICKY, "tar.gz").data
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(archive)))
+    assert main(["convert", "-", "--to", "zip"]) == 0
+    captured = capsysbinary.readouterr()
+    assert captured.err == b""
+    assert convert.read(captured.out).bundle == TRICKY
