@@ -21,6 +21,7 @@ from typing import IO, Any, NoReturn
 from tqdm import tqdm
 
 from ._atomic import atomic_output
+from ._convert_codes import READ_FORMATS, WRITE_FORMATS, ConvertError
 from ._encoder import encode_entry
 from ._errors import BundleDecodeError, BundleError, PackWarning, UnpackError
 from ._ignore import PatternError, compile_patterns
@@ -47,6 +48,7 @@ examples:
   seedbundle check answer.bundle --lenient
   seedbundle fmt answer.bundle --lenient -o clean.bundle
   seedbundle unpack my-project.bundle -C restored --dry-run
+  seedbundle convert repomix-output.xml -o project.bundle
   curl -s https://example.org/x.bundle | seedbundle unpack - -C x
 
 exit status: 0 success, 1 invalid bundle or refused or failed operation, 2 usage error,
@@ -200,6 +202,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_cat(commands)
     _add_check(commands)
     _add_fmt(commands)
+    _add_convert(commands)
     return parser
 
 
@@ -413,6 +416,48 @@ def _add_fmt(commands: Any) -> None:
     _add_output(command)
     command.add_argument("--sha256", action="store_true", help="add a checksum to every entry")
     _add_reading(command)
+
+
+def _add_convert(commands: Any) -> None:
+    command = _command(
+        commands,
+        "convert",
+        "convert between a bundle and txtar, tar, zip or a prompt packer's output",
+        _convert,
+        "seedbundle convert testdata/script.txtar -o script.bundle",
+    )
+    command.add_argument("input", metavar="IN", help="the file to convert, or - for stdin")
+    command.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        default=STDIO,
+        help="write to OUT (replaced only once complete) instead of stdout",
+    )
+    command.add_argument(
+        "--from",
+        dest="source_format",
+        choices=READ_FORMATS,
+        metavar="FMT",
+        help="the format of IN, when its name and content do not tell: " + ", ".join(READ_FORMATS),
+    )
+    command.add_argument(
+        "--to",
+        dest="target_format",
+        choices=WRITE_FORMATS,
+        metavar="FMT",
+        help="the format of OUT: "
+        + ", ".join(WRITE_FORMATS)
+        + " (default: from the name of OUT, else bundle)",
+    )
+    command.add_argument(
+        "--strict", action="store_true", help="treat every warning as an error: write nothing and exit 1"
+    )
+    command.add_argument(
+        "--drop-special",
+        action="store_true",
+        help="drop links, devices and FIFOs in a tar or zip archive with a warning, instead of refusing it",
+    )
 
 
 def _check_patterns(args: argparse.Namespace) -> None:
@@ -841,4 +886,34 @@ def _fmt(args: argparse.Namespace) -> int:
         ):
             for entry in reader:
                 writer.add(entry)
+    return 0
+
+
+def _convert(args: argparse.Namespace) -> int:
+    # Loaded here: the readers import tarfile, zipfile and the compressors,
+    # which no other command needs.
+    from ._convert import detect, detect_output
+    from ._convert import read as convert_read
+    from ._convert import write as convert_write
+
+    label = _label(args.input)
+    target = args.target_format or detect_output(None if args.output == STDIO else args.output)
+    with _input(args.input) as file:
+        data = file.read()
+    try:
+        conversion = convert_read(
+            data,
+            format=args.source_format or detect(None if args.input == STDIO else args.input, data[:4096]),
+            drop_special=args.drop_special,
+        )
+        written = convert_write(conversion.bundle, target)
+    except ConvertError as error:
+        raise _Failure(f"{label}: {_for_the_command_line(str(error))}") from error
+    warnings = conversion.warnings + written.warnings
+    for warning in warnings:
+        sys.stderr.write(f"{label}: {_for_the_command_line(str(warning))}\n")
+    if args.strict and warnings:
+        raise _Failure(f"{label}: {_plural(len(warnings), 'warning')} under --strict; nothing written")
+    with _output(args.output) as out:
+        out.write(written.data)
     return 0
