@@ -35,7 +35,7 @@ def _trees() -> st.SearchStrategy[dict[str, bytes]]:
         names = set(files)
         return not any(name.startswith(other + "/") for name in names for other in names)
 
-    return st.dictionaries(_NAMES, _DATA, max_size=8).filter(consistent)
+    return st.dictionaries(_NAMES, _DATA, max_size=10).filter(consistent)
 
 
 def _write(root: Path, files: dict[str, bytes]) -> None:
@@ -99,7 +99,7 @@ def test_join_of_the_volumes_is_the_single_bundle(
         _write(tree, files)
         measure = count or (lambda text: len(text.encode("utf-8")))
         paths = _pack_or_refuse(tree, out, files, budget, count=count, comment=comment, sha256=sha256)
-        event("refused" if paths is None else f"{min(len(paths), 3)}+ volumes" if paths else "")
+        event("refused" if paths is None else f"{len(paths)} volume(s)" if len(paths) < 3 else "3+ volumes")
         if paths is None:
             return
         names: list[str] = []
