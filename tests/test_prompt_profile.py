@@ -122,6 +122,11 @@ def test_limits_must_be_positive(field: str) -> None:
         seedbundle.PromptProfile(**{field: 0})  # type: ignore[arg-type]
 
 
+def test_a_single_string_is_not_a_list_of_names() -> None:
+    with pytest.raises(TypeError, match="not the string"):
+        seedbundle.PromptProfile(lock_files="poetry.lock")
+
+
 def test_the_profile_is_frozen() -> None:
     import attrs
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Iterable
 
 import attrs
 
@@ -34,6 +35,16 @@ LOCK_FILES = frozenset(
 
 _MINIFIED = ("*.min.js", "*.min.css", "*.min.mjs", "*.map", "*.js.map", "*.css.map")
 _GENERATED_MARKERS = ("@generated", "DO NOT EDIT")
+
+
+def _name_set(names: Iterable[str]) -> frozenset[str]:
+    return frozenset(_texts(names))
+
+
+def _texts(texts: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(texts, str):  # one string is not a list of one
+        raise TypeError(f"expected a list of strings, not the string {texts!r}")
+    return tuple(texts)
 
 
 def _positive(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
@@ -85,10 +96,10 @@ class PromptProfile:
     Added in version 1.1.0.
     """
 
-    lock_files: frozenset[str] = attrs.field(default=LOCK_FILES, converter=frozenset)
+    lock_files: frozenset[str] = attrs.field(default=LOCK_FILES, converter=_name_set)
     max_size: int = attrs.field(default=1_000_000, validator=_positive)
-    minified: tuple[str, ...] = attrs.field(default=_MINIFIED, converter=tuple)
-    generated_markers: tuple[str, ...] = attrs.field(default=_GENERATED_MARKERS, converter=tuple)
+    minified: tuple[str, ...] = attrs.field(default=_MINIFIED, converter=_texts)
+    generated_markers: tuple[str, ...] = attrs.field(default=_GENERATED_MARKERS, converter=_texts)
     marker_lines: int = attrs.field(default=5, validator=_positive)
     max_line_length: int = attrs.field(default=500, validator=_positive)
     long_lines_from: int = attrs.field(default=2000, validator=_positive)
@@ -152,4 +163,8 @@ class PromptProfile:
         return None
 
 
+# As for Ignored (see _select): the API reference names the public package.
 PromptProfile.__module__ = "seedbundle"
+for _method in vars(PromptProfile).values():
+    if callable(_method) and hasattr(_method, "__module__"):
+        _method.__module__ = "seedbundle"  # else documentation tools see a loop of aliases
