@@ -201,6 +201,23 @@ def test_join_refuses_a_missing_volume(volumes: list[Path]) -> None:
     refused([volumes[0], *volumes[2:]], f"volume 2 of {len(volumes)} is missing")
 
 
+def test_join_lists_a_few_missing_volumes_whatever_the_count_claims() -> None:
+    claim = seedbundle.Bundle([], comment="[seedbundle volume 3 of 99999999999999: 0 files]")
+    refused_ = io.BytesIO(seedbundle.dumps(claim).encode())
+    with pytest.raises(seedbundle.VolumeError) as caught:
+        seedbundle.join([refused_], io.BytesIO())
+    assert str(caught.value) == "volumes 1, 2, 4, 5, 6 and 99999999999993 more of 99999999999999 are missing"
+
+
+@pytest.mark.parametrize(
+    "line", ["[seedbundle volume 0 of 1: 0 files]", "[seedbundle volume 2 of 1: 0 files]"]
+)
+def test_join_refuses_a_number_outside_its_set(line: str) -> None:
+    volume = io.BytesIO(seedbundle.dumps(seedbundle.Bundle([], comment=line)).encode())
+    with pytest.raises(seedbundle.VolumeError, match="is damaged"):
+        seedbundle.join([volume], io.BytesIO())
+
+
 def test_join_refuses_a_volume_given_twice(volumes: list[Path]) -> None:
     refused([*volumes, volumes[1]], f"volume 2 of {len(volumes)} is given twice")
 
@@ -309,7 +326,7 @@ def test_cli_too_large_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 def test_cli_join_errors(tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     paths = pack(tree, tmp_path, 500)
     assert main(["join", str(paths[0]), "-o", str(tmp_path / "all")]) == 1
-    assert re.search(r"error: volume 2(, \d+)* of \d+ is missing", capsys.readouterr().err)
+    assert re.search(r"error: volumes? 2(, \d+)* of \d+ (is|are) missing", capsys.readouterr().err)
     assert not (tmp_path / "all").exists()
     assert main(["join", str(tmp_path / "missing.bundle")]) == 1
     assert "missing.bundle" in capsys.readouterr().err

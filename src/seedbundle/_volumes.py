@@ -26,6 +26,7 @@ __all__ = ["VolumeError", "join", "pack_volumes", "volume_path"]
 
 _PATTERN = re.compile(r"%(0?\d*)d|\{n(?::(0?\d*)d?)?\}")
 _MARKER = re.compile(r"\[seedbundle volume (\d+) of (\d+): (\d+) files?(?:, [^\n]*)?\]\Z")
+_MISSING_SHOWN = 5  # how many missing volume numbers an error lists
 _MOST_ROUNDS = 20  # replanning with wider volume numbers; two rounds nearly always do
 
 
@@ -390,11 +391,24 @@ def _read_volume(source: VolumeSource, index: int) -> _Volume:
     return _Volume(label, number, total, head, bundle.names, data[start:end])
 
 
+def _missing(numbers: Collection[int], total: int) -> str:
+    """The first few numbers up to ``total`` that are not in ``numbers``; a hostile total costs nothing."""
+    shown: list[str] = []
+    number = 0
+    while len(shown) < _MISSING_SHOWN and number < total:
+        number += 1
+        if number not in numbers:
+            shown.append(str(number))
+    more = total - len(numbers) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more else "")
+
+
 def join(volumes: Iterable[VolumeSource], output: VolumeSource, /) -> int:
     """Put volumes that [`pack_volumes`][seedbundle.pack_volumes] wrote back into one bundle.
 
     The volumes may come in any order; each one is read whole and checked
-    as a strict bundle. They must be a complete set: every volume from 1 to
+    as a strict bundle, and all of them are held in memory until the
+    bundle is written. They must be a complete set: every volume from 1 to
     N of the same N, each once, and no entry name in two of them. The
     result is exactly, byte for byte, the bundle that
     [`pack_to`][seedbundle.pack_to] writes for the same tree and options: the
@@ -448,9 +462,10 @@ def join(volumes: Iterable[VolumeSource], output: VolumeSource, /) -> int:
                 f" and {volume.label}"
             )
         by_number[volume.number] = volume
-    missing = [str(number) for number in range(1, total + 1) if number not in by_number]
-    if missing:
-        raise VolumeError(f"volume {', '.join(missing)} of {total} is missing")
+    if len(by_number) < total:
+        lacking = total - len(by_number)
+        verb = "volume {} of {} is missing" if lacking == 1 else "volumes {} of {} are missing"
+        raise VolumeError(verb.format(_missing(by_number, total), total))
     ordered = [by_number[number] for number in range(1, total + 1)]
     seen: dict[str, str] = {}
     for volume in ordered:
