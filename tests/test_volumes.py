@@ -164,6 +164,14 @@ def test_join_takes_the_volumes_in_any_order_and_writes_a_path(tree: Path, tmp_p
         assert joined(files) == single(tree, comment="c")  # type: ignore[arg-type]
 
 
+def test_progress_reports_every_file_written(tree: Path, tmp_path: Path) -> None:
+    calls: list[tuple[str, int, int, int]] = []
+    seedbundle.pack_volumes(
+        tree, tmp_path / "v%d", budget=600, git=False, progress=lambda *call: calls.append(call)
+    )
+    assert calls == [(name, len(TREE[name]), done, 6) for done, name in enumerate(sorted(TREE), 1)]
+
+
 def test_one_volume_when_everything_fits(tree: Path, tmp_path: Path) -> None:
     paths = pack(tree, tmp_path, 100_000)
     assert len(paths) == 1
@@ -280,7 +288,11 @@ def test_cli_pack_max_bytes_and_join(tree: Path, tmp_path: Path, capsys: pytest.
     assert len(paths) >= 3
     assert all(len(path.read_bytes()) <= 500 for path in paths)
     err = capsys.readouterr().err
-    assert f"packed {len(paths)} volumes of at most 500 bytes each: out-001.bundle ... " in err
+    size = sum(len(data) for data in TREE.values())
+    assert (
+        f"packed 6 files, {size} bytes into {len(paths)} volumes of at most 500 bytes each: out-001.bundle ... "
+        in err
+    )
     assert main(["join", *map(str, paths), "-o", "all.bundle"]) == 0
     assert (tmp_path / "all.bundle").read_bytes() == single(tree)
     assert main(["join", *map(str, paths)]) == 0

@@ -720,11 +720,23 @@ def _pack_volumes(args: argparse.Namespace) -> int:
     except ValueError as error:
         raise _UsageError(str(error)) from None
     budget, count = (args.max_bytes, None) if args.max_bytes else (args.max_tokens, _estimated_tokens)
+    files = size = 0
+
+    def progress(_name: str, file_size: int, _done: int, _total: int) -> None:
+        nonlocal files, size
+        files += 1
+        size += file_size
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", PackWarning)
         try:
             paths = pack_volumes(
-                args.directory, args.output, budget=budget, count=count, **_pack_options(args)
+                args.directory,
+                args.output,
+                budget=budget,
+                count=count,
+                progress=progress,
+                **_pack_options(args),
             )
         finally:
             for warning in caught:
@@ -734,7 +746,8 @@ def _pack_volumes(args: argparse.Namespace) -> int:
         unit = "bytes" if args.max_bytes else "estimated tokens"
         shown = paths[0] if len(paths) == 1 else f"{paths[0]} ... {paths[-1]}"
         sys.stderr.write(
-            f"{PROGRAM}: packed {_plural(len(paths), 'volume')} of at most {budget} {unit} each: {shown}\n"
+            f"{PROGRAM}: packed {_plural(files, 'file')}, {_plural(size, 'byte')} into"
+            f" {_plural(len(paths), 'volume')} of at most {budget} {unit} each: {shown}\n"
         )
     return 0
 

@@ -209,6 +209,7 @@ def pack_volumes(
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
     symlinks: Literal["error", "skip", "follow"] = "error",
+    progress: Callable[[str, int, int, int], object] | None = None,
     ignored: Callable[[Ignored], object] | None = None,
     profile: PromptProfile | None = None,
 ) -> tuple[str, ...]:
@@ -259,6 +260,8 @@ def pack_volumes(
         include: As for [`pack`][seedbundle.pack].
         exclude: As for [`pack`][seedbundle.pack].
         symlinks: As for [`pack`][seedbundle.pack].
+        progress: Called after each file is written, as for
+            [`pack_to`][seedbundle.pack_to]: ``progress(name, size, done, total)``.
         ignored: As for [`pack`][seedbundle.pack].
         profile: As for [`pack`][seedbundle.pack].
 
@@ -310,7 +313,7 @@ def pack_volumes(
         comment = with_binaries(comment, binaries)
     skip = _existing_identities(output)
     volumes = _plan(found, comment, budget, count or _utf8_bytes, sha256=sha256, skip=skip)
-    return _write_volumes(output, volumes, comment, sha256=sha256, skip=skip)
+    return _write_volumes(output, volumes, comment, sha256=sha256, skip=skip, progress=progress)
 
 
 def _write_volumes(
@@ -320,8 +323,11 @@ def _write_volumes(
     *,
     sha256: bool,
     skip: Collection[Identity],
+    progress: Callable[[str, int, int, int], object] | None,
 ) -> tuple[str, ...]:
     outputs: list[AtomicFile] = []
+    total = sum(len(volume) for volume in volumes)
+    done = 0
     try:
         for number, volume in enumerate(volumes, 1):
             output = AtomicFile(volume_path(pattern, number))
@@ -334,6 +340,9 @@ def _write_volumes(
                     raise PackError(f"{item.found.path!r} changed while it was being packed", item.found.path)
                 for piece in encode_entry(entry, sha256=sha256):
                     output.file.write(piece)
+                done += 1
+                if progress is not None:
+                    progress(entry.name, len(entry.data), done, total)
             output.file.write(encode_end(len(volume)))
         for output in outputs:
             output.commit()
