@@ -6,11 +6,14 @@ import io
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import seedbundle
+from seedbundle import _pack, _volumes
 from seedbundle._cli import main
+from seedbundle._select import FoundFile
 from seedbundle._volumes import _estimated_tokens, volume_path
 
 
@@ -114,6 +117,27 @@ def test_a_file_too_large_for_any_volume_is_an_error_that_names_it_and_writes_no
         pack(tree, out, 1000)
     assert caught.value.path == str(tree / "big" / "huge.txt")
     assert list(out.iterdir()) == []
+
+
+def test_a_file_larger_than_a_byte_budget_is_refused_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = make_tree(tmp_path / "t", {"big.bin": b"b" * 5000})
+    read: list[str] = []
+    original = _pack.read_file
+
+    def spy(found: FoundFile, **options: Any) -> seedbundle.Entry | None:
+        read.append(found.name)
+        return original(found, **options)
+
+    monkeypatch.setattr(_volumes, "read_file", spy)
+    with pytest.raises(
+        seedbundle.PackError, match=r"'big\.bin' is too large for any volume: it holds 5000 bytes"
+    ):
+        pack(tree, tmp_path, 1000)
+    assert read == []
+    assert pack(tree, tmp_path, 8000)  # with room for it, the same spy sees it read
+    assert read == ["big.bin", "big.bin"]  # once to plan, once to write
 
 
 def test_a_budget_too_small_for_an_empty_volume(tree: Path, tmp_path: Path) -> None:

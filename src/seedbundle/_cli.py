@@ -353,7 +353,7 @@ def _add_join(commands: Any) -> None:
     command = _command(
         commands,
         "join",
-        "join the volumes that pack --max-bytes or --max-tokens wrote back into one bundle",
+        "join the volumes written by pack --max-bytes or --max-tokens into one bundle",
         _join,
         "seedbundle join out-*.bundle -o all.bundle",
     )

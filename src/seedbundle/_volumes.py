@@ -166,6 +166,15 @@ def _plan(
         raise PackError(f"the budget of {budget} is too small for even an empty volume and its comment", "")
     files: list[_Planned] = []
     for file in found:
+        if count is _utf8_bytes:
+            # Its entry is never smaller than the file, so a file too large is refused unread.
+            size = os.stat(file.path, follow_symlinks=file.follow).st_size
+            if size > budget:
+                raise PackError(
+                    f"{file.name!r} is too large for any volume: it holds {size} bytes,"
+                    f" over the budget of {budget}",
+                    file.path,
+                )
         entry = read_file(file, skip=skip)
         if entry is None:
             continue
