@@ -67,7 +67,8 @@ class PromptProfile:
     4. ``minified or generated (name)``: the base name matches one of
        ``minified`` (``*.min.js``, ``*.min.css``, ``*.map``, ...).
     5. ``generated (marker)``: one of ``generated_markers`` (``@generated``,
-       ``DO NOT EDIT``) appears in the first ``marker_lines`` lines.
+       ``DO NOT EDIT``, matched exactly, case and all) appears in the first
+       ``marker_lines`` lines.
     6. ``minified (long lines)``: the file is at least ``long_lines_from``
        bytes long and its lines average more than ``max_line_length``
        bytes.
