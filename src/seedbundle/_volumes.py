@@ -88,18 +88,33 @@ class _Planned:
     digest: str
 
 
-def _marker(number: int, total: str, names: Sequence[str]) -> str:
-    files = "1 file" if len(names) == 1 else f"{len(names)} files"
-    if not names:
+@attrs.frozen
+class _Held:
+    """What a volume's comment says it holds: how many files, the first and the last."""
+
+    files: int = 0
+    first: str = ""
+    last: str = ""
+
+    def plus(self, name: str) -> _Held:
+        return _Held(self.files + 1, self.first or name, name)
+
+    @classmethod
+    def of(cls, names: Sequence[str]) -> _Held:
+        return cls(len(names), names[0], names[-1]) if names else cls()
+
+
+def _marker(number: int, total: str, held: _Held) -> str:
+    files = "1 file" if held.files == 1 else f"{held.files} files"
+    if not held.files:
         return f"[seedbundle volume {number} of {total}: {files}]"
-    shown = (
-        encode_name(names[0]) if len(names) == 1 else f"{encode_name(names[0])} ... {encode_name(names[-1])}"
-    )
+    first, last = encode_name(held.first), encode_name(held.last)
+    shown = first if held.files == 1 else f"{first} ... {last}"
     return f"[seedbundle volume {number} of {total}: {files}, {shown}]"
 
 
-def _volume_comment(comment: str, number: int, total: str, names: Sequence[str]) -> str:
-    marker = _marker(number, total, names)
+def _volume_comment(comment: str, number: int, total: str, held: _Held) -> str:
+    marker = _marker(number, total, held)
     return f"{comment}\n\n{marker}" if comment and number == 1 else marker
 
 
@@ -113,11 +128,12 @@ class _Planner:
         self.total = "9" * digits  # the widest count of that many digits
         self.volumes: list[list[_Planned]] = [[]]
         self.costs = [0]
+        self.held = [_Held()]
 
-    def frame(self, number: int, names: Sequence[str], total: str | None = None) -> int:
+    def frame(self, number: int, held: _Held, total: str | None = None) -> int:
         """The cost of a volume's comment block and END line."""
-        comment = _volume_comment(self.comment, number, total or self.total, names)
-        return self._measure(encode_comment(comment)) + self._measure(encode_end(len(names)))
+        comment = _volume_comment(self.comment, number, total or self.total, held)
+        return self._measure(encode_comment(comment)) + self._measure(encode_end(held.files))
 
     def _measure(self, piece: bytes) -> int:
         return len(piece) if self.count is _utf8_bytes else self.count(piece.decode("utf-8"))
@@ -126,13 +142,14 @@ class _Planner:
         return sum(self._measure(piece) for piece in pieces)
 
     def add(self, planned: _Planned) -> None:
-        names = [item.found.name for item in self.volumes[-1]]
         number = len(self.volumes)
-        if self.costs[-1] + planned.cost + self.frame(number, [*names, planned.found.name]) <= self.budget:
+        held = self.held[-1].plus(planned.found.name)
+        if self.costs[-1] + planned.cost + self.frame(number, held) <= self.budget:
             self.volumes[-1].append(planned)
             self.costs[-1] += planned.cost
+            self.held[-1] = held
             return
-        alone = planned.cost + self.frame(number + 1, [planned.found.name])
+        alone = planned.cost + self.frame(number + 1, _Held().plus(planned.found.name))
         if alone > self.budget:
             raise PackError(
                 f"{planned.found.name!r} is too large for any volume: as the only file of a volume"
@@ -141,13 +158,14 @@ class _Planner:
             )
         self.volumes.append([planned])
         self.costs.append(planned.cost)
+        self.held.append(_Held().plus(planned.found.name))
 
     def fits(self) -> bool:
         """Whether every volume is within the budget with the real volume count in its comment."""
         total = str(len(self.volumes))
         return all(
-            cost + self.frame(number, [item.found.name for item in volume], total) <= self.budget
-            for number, (cost, volume) in enumerate(zip(self.costs, self.volumes, strict=True), 1)
+            cost + self.frame(number, held, total) <= self.budget
+            for number, (cost, held) in enumerate(zip(self.costs, self.held, strict=True), 1)
         )
 
 
@@ -162,7 +180,7 @@ def _plan(
 ) -> list[list[_Planned]]:
     """Each volume's files, read one at a time; a file too large for any volume raises first."""
     measurer = _Planner(comment, budget, count, 1)
-    if measurer.frame(1, []) > budget:
+    if measurer.frame(1, _Held()) > budget:
         raise PackError(f"the budget of {budget} is too small for even an empty volume and its comment", "")
     files: list[_Planned] = []
     for file in found:
@@ -341,8 +359,8 @@ def _write_volumes(
         for number, volume in enumerate(volumes, 1):
             output = AtomicFile(volume_path(pattern, number))
             outputs.append(output)
-            names = [item.found.name for item in volume]
-            output.file.write(encode_comment(_volume_comment(comment, number, str(len(volumes)), names)))
+            held = _Held.of([item.found.name for item in volume])
+            output.file.write(encode_comment(_volume_comment(comment, number, str(len(volumes)), held)))
             for item in volume:
                 entry = read_file(item.found, skip=skip)
                 if entry is None or hashlib.sha256(entry.data).hexdigest() != item.digest:
