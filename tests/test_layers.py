@@ -26,11 +26,12 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "_article _extract_markers",
         "_names",
         "_model _extract_names",
-        "_decoder _encoder _extract_checks _extract_result _convert_codes",
+        "_decoder _encoder _extract_checks _extract_result _convert_codes _profile",
         "_scanner _reference _extract_answer _convert_txtar _convert_archive _convert_packers",
         "_api _stream _extract_blocks _extract_tags _extract_report",
         "_select _extract_bundle _convert",
         "_pack _unpack _strategies _extract",
+        "_volumes",
         "_cli",
         "__init__ __main__ strategies convert",
     )

@@ -17,9 +17,11 @@ from ._extract_codes import Diagnostic
 from ._extract_result import ExtractedFile, Extraction
 from ._model import Bundle, Entry
 from ._pack import pack, pack_to
+from ._profile import PromptProfile
 from ._select import Ignored
 from ._stream import BundleReader, BundleWriter, open
 from ._unpack import unpack, unpack_from
+from ._volumes import VolumeError, join, pack_volumes
 
 # In reading order for the API reference, which follows __all__.
 __all__ = [  # noqa: RUF022
@@ -38,6 +40,9 @@ __all__ = [  # noqa: RUF022
     "pack_to",
     "unpack_from",
     "Ignored",
+    "pack_volumes",
+    "join",
+    "PromptProfile",
     "extract",
     "Extraction",
     "ExtractedFile",
@@ -47,6 +52,7 @@ __all__ = [  # noqa: RUF022
     "BundleEncodeError",
     "PackError",
     "UnpackError",
+    "VolumeError",
     "PackWarning",
 ]
 

@@ -1,4 +1,4 @@
-"""The ``seedbundle`` command: pack, unpack, list, cat, check and fmt."""
+"""The ``seedbundle`` command: pack, unpack, list, cat, check, fmt and join."""
 
 from __future__ import annotations
 
@@ -28,10 +28,12 @@ from ._ignore import PatternError, compile_patterns
 from ._model import Entry
 from ._names import check_names
 from ._pack import pack_to
+from ._profile import PromptProfile
 from ._select import Ignored
 from ._stream import open as open_bundle
 from ._syntax import encode_name
 from ._unpack import Plan, plan_entries, reader_source, unpack_entries
+from ._volumes import _estimated_tokens, join, pack_volumes, volume_path
 
 __all__ = ["main"]
 
@@ -202,6 +204,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_cat(commands)
     _add_check(commands)
     _add_fmt(commands)
+    _add_join(commands)
     _add_convert(commands)
     return parser
 
@@ -314,6 +317,52 @@ def _add_pack(commands: Any) -> None:
         help="pack what symbolic links point to, under the link's name",
     )
     command.add_argument("-q", "--quiet", action="store_true", help="do not print the summary line on stderr")
+    _add_pack_budget(command)
+
+
+def _add_pack_budget(command: argparse.ArgumentParser) -> None:
+    budget = command.add_mutually_exclusive_group()
+    budget.add_argument(
+        "--max-bytes",
+        metavar="N",
+        type=_positive_int,
+        help="write volumes of at most N bytes each (the whole file); -o must hold %%03d or {n}",
+    )
+    budget.add_argument(
+        "--max-tokens",
+        metavar="N",
+        type=_positive_int,
+        help="write volumes of at most N tokens each (estimated tokens, UTF-8 bytes / 4,"
+        " unless --encoding is given); -o must hold %%03d or {n}",
+    )
+    command.add_argument(
+        "--for-prompt",
+        action="store_true",
+        help="also leave out what wastes a model's tokens: lock files, binary, minified and"
+        " generated files, files over 1 MB (each listed on stderr; --include wins)",
+    )
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _add_join(commands: Any) -> None:
+    command = _command(
+        commands,
+        "join",
+        "join the volumes written by pack --max-bytes or --max-tokens into one bundle",
+        _join,
+        "seedbundle join out-*.bundle -o all.bundle",
+    )
+    command.add_argument("volumes", metavar="VOLUME", nargs="+", help="the volume files, in any order")
+    _add_output(command)
 
 
 def _add_unpack(commands: Any) -> None:
@@ -662,6 +711,8 @@ def _display(char: str) -> tuple[str, int]:
 
 
 def _pack(args: argparse.Namespace) -> int:
+    if args.max_bytes or args.max_tokens:
+        return _pack_volumes(args)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", PackWarning)
         try:
@@ -673,6 +724,76 @@ def _pack(args: argparse.Namespace) -> int:
     if not args.quiet:
         into = "<stdout>" if args.output == STDIO else args.output
         sys.stderr.write(f"{PROGRAM}: packed {_plural(files, 'file')}, {_plural(size, 'byte')} into {into}\n")
+    return 0
+
+
+def _pack_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options that pack_to and pack_volumes share, from the command line."""
+
+    def ignored(item: Ignored) -> None:
+        if args.list_ignored or (item.reason.startswith("prompt profile: ") and not args.quiet):
+            _list_ignored(item)
+
+    return {
+        "comment": args.comment,
+        "sha256": args.sha256,
+        "gitignore": args.gitignore,
+        "git": args.git,
+        "include": args.include,
+        "exclude": args.exclude,
+        "symlinks": args.symlinks,
+        "ignored": ignored if args.list_ignored or args.for_prompt else None,
+        "profile": PromptProfile() if args.for_prompt else None,
+    }
+
+
+def _pack_volumes(args: argparse.Namespace) -> int:
+    if args.output == STDIO:
+        raise _UsageError("volumes need -o with a place for the number, such as -o out-%03d.bundle")
+    try:
+        volume_path(args.output, 1)
+    except ValueError as error:
+        raise _UsageError(str(error)) from None
+    budget, count = (args.max_bytes, None) if args.max_bytes else (args.max_tokens, _estimated_tokens)
+    files = size = 0
+
+    def progress(_name: str, file_size: int, _done: int, _total: int) -> None:
+        nonlocal files, size
+        files += 1
+        size += file_size
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PackWarning)
+        try:
+            paths = pack_volumes(
+                args.directory,
+                args.output,
+                budget=budget,
+                count=count,
+                progress=progress,
+                **_pack_options(args),
+            )
+        finally:
+            for warning in caught:
+                if isinstance(warning.message, PackWarning):
+                    sys.stderr.write(f"{PROGRAM}: {warning.message}\n")
+    if not args.quiet:
+        unit = "bytes" if args.max_bytes else "estimated tokens"
+        shown = paths[0] if len(paths) == 1 else f"{paths[0]} ... {paths[-1]}"
+        sys.stderr.write(
+            f"{PROGRAM}: packed {_plural(files, 'file')}, {_plural(size, 'byte')} into"
+            f" {_plural(len(paths), 'volume')} of at most {budget} {unit} each: {shown}\n"
+        )
+    return 0
+
+
+def _join(args: argparse.Namespace) -> int:
+    if args.output == STDIO:
+        sys.stdout.flush()
+        join(args.volumes, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+    else:
+        join(args.volumes, args.output)
     return 0
 
 
@@ -701,15 +822,8 @@ def _write_pack(args: argparse.Namespace) -> tuple[int, int]:
         count = pack_to(
             args.directory,
             sys.stdout.buffer if args.output == STDIO else args.output,
-            comment=args.comment,
-            sha256=args.sha256,
-            gitignore=args.gitignore,
-            git=args.git,
-            include=args.include,
-            exclude=args.exclude,
-            symlinks=args.symlinks,
             progress=progress,
-            ignored=_list_ignored if args.list_ignored else None,
+            **_pack_options(args),
         )
     if args.output == STDIO:
         sys.stdout.buffer.flush()

@@ -10,12 +10,14 @@ from typing import IO, Literal
 
 from ._atomic import atomic_output
 from ._errors import PackError
+from ._ignore import compile_patterns
 from ._model import Bundle, Entry, check_comment
+from ._profile import PromptProfile
 from ._select import FoundFile, Ignored, select_files, warn
 from ._stream import BundleWriter
 from ._stream import open as open_bundle
 
-__all__ = ["file_identity", "iter_tree", "pack", "pack_to", "read_file"]
+__all__ = ["file_identity", "iter_tree", "pack", "pack_to", "profile_files", "read_file", "with_binaries"]
 
 Identity = tuple[int, int]  # (st_dev, st_ino)
 
@@ -97,6 +99,7 @@ def pack(
     exclude: Sequence[str] = (),
     symlinks: Literal["error", "skip", "follow"] = "error",
     ignored: Callable[[Ignored], object] | None = None,
+    profile: PromptProfile | None = None,
 ) -> Bundle:
     """Read the regular files below a directory into a bundle.
 
@@ -138,6 +141,12 @@ def pack(
             ``"follow"`` packs what it points to under the link's name.
         ignored: Called with an [`Ignored`][Ignored] for each path left out on
             purpose, and why.
+        profile: Also leave out what wastes a language model's tokens, by
+            the rules of a [`PromptProfile`][seedbundle.PromptProfile]; each file
+            it leaves out is reported to ``ignored`` with the reason
+            ``prompt profile: ...``, and binary files are also listed at the
+            end of the comment. A file that an ``include`` pattern matches
+            by its own path is kept.
 
     Returns:
         The bundle.
@@ -166,9 +175,9 @@ def pack(
         >>> seedbundle.pack(tree, exclude=["*.log"]).names
         ('src/main.py',)
 
-    Added in version 1.0.0; ``git`` and ``ignored`` in version 1.1.0.
+    Added in version 1.0.0; ``git``, ``ignored`` and ``profile`` in version 1.1.0.
     """
-    entries = iter_tree(
+    found = select_files(
         directory,
         gitignore=gitignore,
         git=git,
@@ -177,7 +186,51 @@ def pack(
         symlinks=symlinks,
         ignored=ignored,
     )
-    return Bundle(entries, comment=comment)
+    if profile is None:
+        return Bundle(_read_all(found), comment=comment)
+    kept, binaries = profile_files(found, profile, include=include, ignored=ignored)
+    return Bundle(_read_all(iter(kept)), comment=with_binaries(comment, binaries))
+
+
+def profile_files(
+    found: Iterator[FoundFile],
+    profile: PromptProfile,
+    *,
+    include: Sequence[str] = (),
+    ignored: Callable[[Ignored], object] | None = None,
+) -> tuple[list[FoundFile], list[str]]:
+    """The selected files that ``profile`` keeps, and the names of the binary files it leaves out.
+
+    A file larger than the profile's limit is never read: its size decides.
+    """
+    rescue = compile_patterns("include", include)
+    kept: list[FoundFile] = []
+    binaries: list[str] = []
+    for file in found:
+        if rescue is not None and rescue.decides(os.fsencode(file.name), False):
+            kept.append(file)
+            continue
+        size = os.stat(file.path, follow_symlinks=file.follow).st_size
+        reason = profile.reason_by_name(file.name, size)
+        if reason is None:
+            entry = read_file(file)
+            reason = None if entry is None else profile.reason(file.name, entry.data)
+        if reason is None:
+            kept.append(file)
+            continue
+        if reason == "binary":
+            binaries.append(file.name)
+        if ignored is not None:
+            ignored(Ignored(file.name, f"prompt profile: {reason}"))
+    return kept, binaries
+
+
+def with_binaries(comment: str, binaries: Sequence[str]) -> str:
+    """The comment, followed by the list of the binary files left out, if there are any."""
+    if not binaries:
+        return comment
+    listing = "Binary files left out (not included):\n" + "\n".join(f"- {name}" for name in binaries)
+    return f"{comment}\n\n{listing}" if comment else listing
 
 
 def file_identity(file: IO[bytes]) -> Identity | None:
@@ -203,6 +256,7 @@ def pack_to(
     symlinks: Literal["error", "skip", "follow"] = "error",
     progress: Callable[[str, int, int, int], object] | None = None,
     ignored: Callable[[Ignored], object] | None = None,
+    profile: PromptProfile | None = None,
 ) -> int:
     """Pack a directory into a bundle file, one chunk of one file at a time.
 
@@ -233,6 +287,7 @@ def pack_to(
             in all, as ``progress(name, size, done, total)``. A file left
             out because it is the bundle counts as done with size 0.
         ignored: As for [`pack`][pack].
+        profile: As for [`pack`][pack].
 
     Returns:
         The number of entries written.
@@ -256,20 +311,23 @@ def pack_to(
         ...     seedbundle.load(file).names
         ('a.txt',)
 
-    Added in version 1.0.0; ``progress``, ``git`` and ``ignored`` in version 1.1.0.
+    Added in version 1.0.0; ``progress``, ``git``, ``ignored`` and ``profile`` in version 1.1.0.
     """
     check_comment(comment)
-    found = list(
-        select_files(
-            directory,
-            gitignore=gitignore,
-            git=git,
-            include=include,
-            exclude=exclude,
-            symlinks=symlinks,
-            ignored=ignored,
-        )
+    selected = select_files(
+        directory,
+        gitignore=gitignore,
+        git=git,
+        include=include,
+        exclude=exclude,
+        symlinks=symlinks,
+        ignored=ignored,
     )
+    if profile is None:
+        found = list(selected)
+    else:
+        found, binaries = profile_files(selected, profile, include=include, ignored=ignored)
+        comment = with_binaries(comment, binaries)
     if not isinstance(file, str | os.PathLike):
         identity = file_identity(file)
         with open_bundle(file, "w", comment=comment, sha256=sha256) as writer:

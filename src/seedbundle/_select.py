@@ -61,7 +61,8 @@ class Ignored:
         name: The path relative to the packed directory, with ``/``.
         reason: Why: the ignore pattern as ``source:line:pattern`` (the
             form of ``git check-ignore -v``), ``exclude pattern '...'``,
-            ``matches no include pattern``, ``a nested git repository``, or
+            ``matches no include pattern``, ``a nested git repository``,
+            ``prompt profile: ...`` (see [`PromptProfile`][seedbundle.PromptProfile]), or
             what git said.
 
     Examples:
