@@ -160,23 +160,26 @@ def test_truncated_and_suspect_files_are_refused_unless_forced(project: Path, an
     assert result.files[0].status in (plan.actions[0].reason or "")
     forced = plan_apply(result, project, force=["src/app.py"])
     assert actions(forced) == {"src/app.py": "modify"}
-    assert forced.actions[0].forced and forced.ok
+    assert forced.actions[0].forced
+    assert forced.ok
 
 
 def test_force_overrides_a_conflict_and_skip_leaves_a_file_alone(project: Path) -> None:
     base = seedbundle.pack(project)
     (project / "src" / "app.py").write_bytes(b"edited\n")
     forced = plan_apply(extract(ANSWER), project, base=base, force=["src/app.py"])
-    assert actions(forced)["src/app.py"] == "modify" and forced.ok
+    assert actions(forced)["src/app.py"] == "modify"
+    assert forced.ok
     skipped = plan_apply(extract(ANSWER), project, base=base, skip=["src/app.py"])
-    assert skipped.ok and skipped.actions[0].skipped
+    assert skipped.ok
+    assert skipped.actions[0].skipped
     apply(skipped)
     assert (project / "src" / "app.py").read_bytes() == b"edited\n"
     assert (project / "tests" / "test_app.py").exists()
 
 
 def test_force_and_skip_must_name_files_of_the_answer(project: Path) -> None:
-    with pytest.raises(ValueError, match="nope.py"):
+    with pytest.raises(ValueError, match=r"nope\.py"):
         plan_apply(extract(ANSWER), project, force=["nope.py"])
     with pytest.raises(TypeError):
         plan_apply(extract(ANSWER), project, skip="src/app.py")
@@ -304,7 +307,8 @@ def test_apply_then_its_undo_restores_the_tree(project: Path, tmp_path: Path) ->
     assert (project / "src" / "app.py").read_bytes() == b'print("hello")\n'
     assert not (project / "src" / "helper.py").exists()
     assert (project / "tests" / "test_app.py").exists()
-    assert undo.read_text("utf-8") == result.undo and result.undo_path == str(undo)
+    assert undo.read_text("utf-8") == result.undo
+    assert result.undo_path == str(undo)
     assert result.undo.endswith("<<<DELETE tests/test_app.py>>>\n")
     apply(read_change(undo.read_bytes()), project)
     assert snapshot(project) == before  # the created tests/ directory is gone too
@@ -343,7 +347,8 @@ def test_an_existing_undo_file_is_never_replaced(project: Path, tmp_path: Path) 
     before = snapshot(project)
     with pytest.raises(FileExistsError):
         apply(plan_apply(extract(ANSWER), project), undo_to=undo)
-    assert snapshot(project) == before and undo.read_bytes() == b"older undo\n"
+    assert snapshot(project) == before
+    assert undo.read_bytes() == b"older undo\n"
 
 
 @pytest.mark.parametrize("failing_call", [1, 2, 3])
@@ -381,7 +386,8 @@ def test_read_change_reads_bundles_and_undo_files_exactly() -> None:
     assert read_change(seedbundle.dumps(tricky)) == tricky
     undo = read_change(seedbundle.dumps(tricky) + '<<<DELETE "b c.py">>>\n')
     assert isinstance(undo, seedbundle.Extraction)
-    assert undo.deletions == ("b c.py",) and undo.files[0].status == "complete"
+    assert undo.deletions == ("b c.py",)
+    assert undo.files[0].status == "complete"
     assert isinstance(read_change("prose\n<<<FILE a.py>>>\nx\n"), seedbundle.Extraction)
 
 
@@ -414,13 +420,15 @@ def test_cli_extract_exit_codes_and_json(tmp_path: Path, capsys: pytest.CaptureF
     cut = tmp_path / "cut.md"
     cut.write_text("<<<FILE a.py>>>\nprint(1)\n", "utf-8")
     status, _out, err = run(capsys, "extract", str(cut))
-    assert status == 1 and "SB301" in err
+    assert status == 1
+    assert "SB301" in err
     status, _out, err = run(capsys, "extract", str(cut), "--finish-reason", "length")
     assert status == 1
     nothing = tmp_path / "nothing.md"
     nothing.write_text("Sorry, I can't do that.\n", "utf-8")
     status, out, _err = run(capsys, "extract", str(nothing), "--json")
-    assert status == 1 and json.loads(out)["diagnostics"][0]["code"] == "SB901"
+    assert status == 1
+    assert json.loads(out)["diagnostics"][0]["code"] == "SB901"
     out_file = tmp_path / "out.bundle"
     ok = tmp_path / "ok.md"
     ok.write_text("<<<FILE a.py>>>\nprint(1)\n<<<END 1>>>\n", "utf-8")
@@ -442,7 +450,8 @@ def test_cli_apply_shows_the_plan_and_writes_nothing_without_yes(
     )
     assert snapshot(project) == before
     status, out, _err = run(capsys, "apply", str(answer), "-C", str(project), "--json")
-    assert status == 0 and json.loads(out)["ok"] is True
+    assert status == 0
+    assert json.loads(out)["ok"] is True
 
 
 def test_cli_apply_yes_applies_and_its_undo_restores(
@@ -477,7 +486,8 @@ def test_cli_apply_with_a_conflict_writes_nothing_unless_forced_or_skipped(
     status, out, err = run(capsys, *args)
     assert status == 1
     assert "conflict  src/app.py: 'src/app.py' has changed on the disk since the prompt" in out
-    assert "nothing was written" in err and "--force NAME or --skip NAME" in err
+    assert "nothing was written" in err
+    assert "--force NAME or --skip NAME" in err
     assert snapshot(project) == before
     assert run(capsys, *args[:-1])[0] == 1  # the plan alone says so too
     status, _out, err = run(capsys, *args, "--skip", "src/app.py")
