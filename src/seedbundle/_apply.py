@@ -92,12 +92,30 @@ class PlannedChange:
 
     @property
     def blocks(self) -> bool:
-        """Whether this change stops the apply: a conflict or refusal that is not skipped."""
+        """Whether this change stops the apply: a conflict or refusal that is not skipped.
+
+        Examples:
+            >>> import seedbundle
+            >>> seedbundle.PlannedChange("a.txt", "conflict").blocks
+            True
+            >>> seedbundle.PlannedChange("a.txt", "conflict", skipped=True).blocks
+            False
+
+        Added in version 1.1.0.
+        """
         return self.action in ("conflict", "refused") and not self.skipped
 
     @property
     def writes(self) -> bool:
-        """Whether applying changes the disk for this file."""
+        """Whether applying changes the disk for this file: a create, modify or delete, not skipped.
+
+        Examples:
+            >>> import seedbundle
+            >>> seedbundle.PlannedChange("a.txt", "delete").writes, seedbundle.PlannedChange("a.txt", "unchanged").writes
+            (True, False)
+
+        Added in version 1.1.0.
+        """
         return self.action in ("create", "modify", "delete") and not self.skipped
 
     def as_dict(self) -> dict[str, Any]:
