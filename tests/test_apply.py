@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import seedbundle
-from seedbundle import Bundle, Entry, UnpackError, apply, extract, plan_apply, read_change
+from seedbundle import Bundle, Entry, UnpackError, _unpack, apply, extract, plan_apply, read_change
 from seedbundle._cli import main
 from seedbundle._dirs import Dir
 
@@ -510,3 +510,33 @@ def test_cli_apply_reads_stdin_and_refuses_hostile_names(
     assert out.startswith("refused   ../escape.txt: unsafe:")
     assert (project.parent / "escape.txt").read_bytes() == b"bait: must not change\n"
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("name", "edit"),
+    [
+        ("src/app.py", b"edited in place meanwhile\n"),  # same file, another size and time
+        ("tests/test_app.py", b"appeared meanwhile\n"),  # where the answer creates a file
+        ("src/helper.py", b"edited before the deletion\n"),
+    ],
+)
+def test_a_file_changed_while_applying_writes_nothing(
+    project: Path, monkeypatch: pytest.MonkeyPatch, name: str, edit: bytes
+) -> None:
+    plan = plan_apply(extract(ANSWER), project)
+    real_commit = _unpack._Writer.commit
+
+    def commit_after_an_edit(self: _unpack._Writer) -> None:
+        path = project.joinpath(*name.split("/"))
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(edit)
+        real_commit(self)
+
+    monkeypatch.setattr(_unpack._Writer, "commit", commit_after_an_edit)
+    with pytest.raises(UnpackError, match="changed in the target directory"):
+        apply(plan)
+    monkeypatch.undo()
+    after = snapshot(project)
+    assert after[name] == ("file", False, edit)  # the edit is kept, not overwritten
+    assert after["src/app.py"][2] != b'print("hello")\n'
+    assert "src/helper.py" in after

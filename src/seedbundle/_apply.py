@@ -418,7 +418,7 @@ def plan_apply(
         if unknown:
             raise ValueError(f"{option} names {unknown[0]!r}, which the answer neither writes nor deletes")
     with Cursor(os.fspath(directory)) as cursor:
-        actions, _identities, _planner = _plan_in(cursor, split, options)
+        actions, _versions, _planner = _plan_in(cursor, split, options)
     return ApplyPlan(os.fspath(directory), actions, source=split, options=options)
 
 
@@ -426,23 +426,23 @@ def _plan_in(
     cursor: Cursor,
     source: tuple[Bundle, tuple[str, ...], tuple[str, ...]],
     options: tuple[Bundle | None, frozenset[str], frozenset[str], bool],
-) -> tuple[tuple[PlannedChange, ...], dict[str, tuple[int, int] | None], _Planner]:
+) -> tuple[tuple[PlannedChange, ...], dict[str, tuple[int, ...] | None], _Planner]:
     bundle, doubtful, deletions = source
     base, force, skip, allow_case_conflicts = options
     planner = _Planner(cursor, allow_case_conflicts=allow_case_conflicts)
     status = dict(item.split("\0") for item in doubtful)
     changes: list[PlannedChange] = []
-    identities: dict[str, tuple[int, int] | None] = {}
+    versions: dict[str, tuple[int, ...] | None] = {}
     for entry in bundle.entries:
         existing = _look(planner, entry.name, allow_case_conflicts)
-        identities[entry.name] = existing.identity
+        versions[entry.name] = existing.version
         change = _plan_write(existing, entry, base, status.get(entry.name))
         changes.append(_with_options(change, force, skip))
     for name in deletions:
         existing = _look(planner, name, True)
-        identities[name] = existing.identity
+        versions[name] = existing.version
         changes.append(_with_options(_plan_delete(existing, name, base), force, skip))
-    return tuple(changes), identities, planner
+    return tuple(changes), versions, planner
 
 
 # A refusal that force= cannot override starts with this.
@@ -669,7 +669,7 @@ def apply(
             source, directory, base=base, force=force, skip=skip, allow_case_conflicts=allow_case_conflicts
         )
     with Cursor(plan.directory) as cursor:
-        now, identities, planner = _plan_in(cursor, plan._source, plan._options)
+        now, versions, planner = _plan_in(cursor, plan._source, plan._options)
         if now != plan.actions:
             changed = next(
                 (new.name for new, old in zip(now, plan.actions, strict=False) if new != old), plan.directory
@@ -685,7 +685,7 @@ def apply(
             )
         undo = undo_text(plan)
         with _undo_file(undo_to, undo):
-            _write(planner, now, identities)
+            _write(planner, now, versions)
     return ApplyResult(plan, undo, None if undo_to is None else os.fspath(undo_to))
 
 
@@ -705,7 +705,7 @@ def _undo_file(path: str | os.PathLike[str] | None, text: str) -> Iterator[None]
 
 
 def _write(
-    planner: _Planner, changes: tuple[PlannedChange, ...], identities: dict[str, tuple[int, int] | None]
+    planner: _Planner, changes: tuple[PlannedChange, ...], versions: dict[str, tuple[int, ...] | None]
 ) -> None:
     writes = [change for change in changes if change.writes]
     if not writes:
@@ -713,9 +713,8 @@ def _write(
     with _Writer(planner.cursor, overwrite=True, leftovers=planner.leftovers) as writer:
         for change in writes:
             if change.new is None:
-                writer.remove(change.name, identities[change.name])
+                writer.remove(change.name, versions[change.name])
             else:
-                writer.stage(
-                    Entry(change.name, change.new, executable=change.new_executable), change.old is not None
-                )
+                entry = Entry(change.name, change.new, executable=change.new_executable)
+                writer.stage(entry, change.old is not None, expect=versions[change.name])
         writer.commit()

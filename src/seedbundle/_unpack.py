@@ -136,8 +136,19 @@ class Existing:
 
     data: bytes | None = None  # None: no file of that name
     executable: bool = False
-    identity: tuple[int, int] | None = None
+    version: tuple[int, ...] | None = None  # see _version
     refusal: str | None = None
+
+
+def _version(info: os.stat_result | None) -> tuple[int, ...] | None:
+    """What tells one state of a file from another: its identity, size and modification time.
+
+    A file replaced by a rename has another identity; one written in place
+    has another size or modification time.
+    """
+    if info is None:
+        return None
+    return (*identity(info), info.st_size, info.st_mtime_ns)
 
 
 # -- other unpacks, running or killed ---------------------------------------
@@ -251,7 +262,7 @@ class _Planner:
         with open(os.open(directory.at(last), flags, dir_fd=directory.fd), "rb") as file:
             info = os.fstat(file.fileno())
             data = file.read()
-        return Existing(data, bool(info.st_mode & stat.S_IXUSR), identity(info))
+        return Existing(data, bool(info.st_mode & stat.S_IXUSR), _version(info))
 
     def _look_on_disk(self, name: str) -> tuple[bool, str | None]:
         """Whether a file ``name`` is there to replace, and why it cannot be written if so."""
@@ -331,7 +342,7 @@ class _Removal:
     node: Node
     final: str
     name: str
-    identity: tuple[int, int] | None  # of the file that the first pass read
+    version: tuple[int, ...] | None  # of the file that the first pass read (see _version)
     backup: str | None = None  # where the file is, once moved aside
 
 
@@ -343,6 +354,9 @@ class _Staged:
     name: str
     identity: tuple[int, int] | None = None  # of the temporary file, once it exists
     backup: str | None = None  # where the file it replaces is kept
+    # What must be at the final name when the file moves there: () for anything,
+    # None for nothing, else the version (see _version) that the first pass read.
+    expect: tuple[int, ...] | None = ()
 
 
 class _Writer:
@@ -431,17 +445,19 @@ class _Writer:
                 return
             node.state = CREATED
 
-    def stage(self, entry: Entry, replaces: bool) -> None:
+    def stage(self, entry: Entry, replaces: bool, *, expect: tuple[int, ...] | None = ()) -> None:
+        """Write ``entry`` beside its final name; ``expect`` is what must be there at commit (see _Staged)."""
         *directories, final = entry.name.split("/")
         try:
             node = self._directory(directories)
             file = self._create_temporary(node, final, entry)
+            self.staged[-1].expect = expect
             with file:
                 file.write(entry.data)
         except OSError as error:
             raise _naming(error, self.cursor.target, entry.name) from error
 
-    def remove(self, name: str, identity: tuple[int, int] | None) -> None:
+    def remove(self, name: str, version: tuple[int, ...] | None) -> None:
         """Remove the file ``name`` at commit, if it is still the file that the first pass read.
 
         It is moved aside under a backup name, as a replaced file is, and
@@ -454,7 +470,7 @@ class _Writer:
             if child is None or child.state != EXISTS:
                 raise UnpackError(f"the directory of {name!r} is not there any more", name)
             node = child
-        self.removals.append(_Removal(node, final, name, identity))
+        self.removals.append(_Removal(node, final, name, version))
 
     def _create_temporary(self, node: Node, final: str, entry: Entry) -> IO[bytes]:
         directory = self.cursor.go(node)
@@ -479,6 +495,7 @@ class _Writer:
             for item in self.staged:
                 directory = self.cursor.go(item.node)
                 try:
+                    self._check_unchanged(item, directory)
                     if self.overwrite:
                         self._keep_old(item, directory)
                         directory.move(item.temporary, item.final)
@@ -493,10 +510,16 @@ class _Writer:
         with _signals_held():
             self._clean_up()
 
+    def _check_unchanged(self, item: _Staged, directory: Dir) -> None:
+        if item.expect != () and _version(directory.lstat(item.final)) != item.expect:
+            raise UnpackError(
+                f"{item.name!r} changed in the target directory; nothing was written", item.name
+            )
+
     def _move_aside(self, removal: _Removal) -> None:
         directory = self.cursor.go(removal.node)
         try:
-            if directory.identity_of(removal.final) != removal.identity:
+            if _version(directory.lstat(removal.final)) != removal.version:
                 raise UnpackError(
                     f"{removal.name!r} changed in the target directory; it was left alone", removal.name
                 )
