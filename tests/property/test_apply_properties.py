@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import tempfile
@@ -11,7 +12,7 @@ from unittest import mock
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seedbundle import Bundle, Entry, apply, extract, plan_apply, read_change
+from seedbundle import Bundle, Entry, UnpackError, apply, extract, plan_apply, read_change
 from seedbundle._dirs import Dir
 
 Tree = dict[str, tuple[bytes, bool]]
@@ -128,3 +129,43 @@ def test_a_failure_at_any_step_leaves_the_tree_as_it_was(
                 return
         assert calls < failing  # it did not get that far: then it is applied in full
         assert _read(root)[0] == {name: file for name, file in tree.items() if name not in deleted} | written
+
+
+_hostile_segments = st.sampled_from(["a", "..", ".git", ".GIT", "git~1", "link", "A", "", ".", "b\\c", "/"])
+_hostile_names = st.lists(_hostile_segments, min_size=1, max_size=3).map("/".join)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.dictionaries(_hostile_names, st.binary(max_size=8), max_size=4),
+    st.lists(_hostile_names, max_size=3),
+    st.booleans(),
+)
+def test_a_hostile_answer_never_touches_anything_outside_or_in_git(
+    written: dict[str, bytes], deleted: list[str], force_all: bool
+) -> None:
+    with tempfile.TemporaryDirectory() as temporary:
+        base = Path(temporary)
+        root, outside = base / "tree", base / "outside"
+        (root / ".git").mkdir(parents=True)
+        (root / ".git" / "config").write_bytes(b"[core]\n")
+        (root / "a").write_bytes(b"a\n")
+        outside.mkdir()
+        (outside / "a").write_bytes(b"outside\n")
+        (base / "a").write_bytes(b"above\n")
+        if os.name == "posix":
+            (root / "link").symlink_to(outside)
+        guarded = {path: path.read_bytes() for path in (root / ".git" / "config", outside / "a", base / "a")}
+        text = "".join(f"<<<FILE {json.dumps(name)}>>>\n{data.hex()}\n" for name, data in written.items())
+        text += "".join(f"<<<DELETE {json.dumps(name)}>>>\n" for name in deleted)
+        source = extract(text + "<<<END 0>>>\n")
+        names = [*source.bundle.names, *source.deletions]
+        force = names if force_all else []
+        try:
+            plan = plan_apply(source, root, force=force)
+            apply(plan)
+        except UnpackError:
+            pass
+        assert {path: path.read_bytes() for path in guarded} == guarded
+        assert sorted(os.listdir(root / ".git")) == ["config"]
+        assert sorted(os.listdir(outside)) == ["a"]
