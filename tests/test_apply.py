@@ -540,3 +540,48 @@ def test_a_file_changed_while_applying_writes_nothing(
     assert after[name] == ("file", False, edit)  # the edit is kept, not overwritten
     assert after["src/app.py"][2] != b'print("hello")\n'
     assert "src/helper.py" in after
+
+
+MALICIOUS = sorted(Path(__file__).parent.joinpath("malicious").glob("*.bundle"))
+
+
+@pytest.mark.parametrize("path", MALICIOUS, ids=lambda path: path.stem)
+def test_the_malicious_corpus_is_refused_or_repaired_never_written_outside(
+    path: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "target"
+    target.mkdir()
+    (tmp_path / "escape.txt").write_bytes(b"bait\n")
+    source = read_change(path.read_bytes())
+    plan = plan_apply(source, target)
+    if plan.ok:  # what extract repairs: a wrong END count, a name given twice
+        assert isinstance(source, seedbundle.Extraction)
+        assert source.diagnostics
+        apply(plan)
+    else:
+        with pytest.raises(UnpackError, match="nothing was written"):
+            apply(plan)
+        assert os.listdir(target) == []
+    assert (tmp_path / "escape.txt").read_bytes() == b"bait\n"
+    assert sorted(os.listdir(tmp_path)) == ["escape.txt", "target"]
+
+
+@pytest.mark.parametrize("interrupt", [KeyboardInterrupt, SystemExit])
+def test_an_interrupt_mid_apply_puts_everything_back(
+    project: Path, monkeypatch: pytest.MonkeyPatch, interrupt: type[BaseException]
+) -> None:
+    before = snapshot(project)
+    real_move = Dir.move
+    calls = 0
+
+    def interrupted_move(self: Dir, source: str, destination: str) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise interrupt
+        real_move(self, source, destination)
+
+    monkeypatch.setattr(Dir, "move", interrupted_move)
+    with pytest.raises(interrupt):
+        apply(plan_apply(extract(ANSWER), project))
+    assert snapshot(project) == before
