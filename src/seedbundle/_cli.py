@@ -8,9 +8,11 @@ import difflib
 import io
 import json
 import os
+import shlex
 import signal
 import sys
 import threading
+import time
 import types
 import unicodedata
 import warnings
@@ -997,14 +999,12 @@ def _apply(args: argparse.Namespace) -> int:
         raise _Failure(error.msg) from None
     sys.stderr.write(
         f"{PROGRAM}: applied {_count_files(sum(change.writes for change in plan.actions))}; to undo:"
-        f" {PROGRAM} apply {undo_to} -C {args.directory} --yes\n"
+        f" {PROGRAM} apply {shlex.quote(undo_to)} -C {shlex.quote(args.directory)} --yes\n"
     )
     return 0
 
 
 def _default_undo(directory: str) -> str:
-    import time
-
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     return f"{os.path.abspath(directory).rstrip(os.sep) or os.sep}.undo-{stamp}.bundle"
 
