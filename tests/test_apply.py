@@ -585,3 +585,14 @@ def test_an_interrupt_mid_apply_puts_everything_back(
     with pytest.raises(interrupt):
         apply(plan_apply(extract(ANSWER), project))
     assert snapshot(project) == before
+
+
+def test_cli_apply_of_an_answer_without_files_fails(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answer = tmp_path / "sorry.md"
+    answer.write_text("Sorry, I cannot help with that.\n", "utf-8")
+    status, _out, err = run(capsys, "apply", str(answer), "-C", str(project), "--yes")
+    assert status == 1
+    assert "SB901 error" in err
+    assert "holds no file and no deletion; nothing was written" in err

@@ -978,6 +978,8 @@ def _apply(args: argparse.Namespace) -> int:
     source = read_change(_read_answer(args.answer), base=base)
     if isinstance(source, Extraction):
         _show_diagnostics(label, source)
+        if not source.files and not source.deletions:
+            raise _Failure(f"{label} holds no file and no deletion; nothing was written")
     try:
         plan = plan_apply(source, args.directory, base=base, force=args.force, skip=args.skip)
     except ValueError as error:
