@@ -33,6 +33,8 @@ from ._unpack import Existing, _Planner, _Writer
 
 __all__ = ["ApplyPlan", "ApplyResult", "PlannedChange", "apply", "plan_apply", "read_change", "undo_text"]
 
+# The entries, the (name, status) of each file that is not complete, the deletions.
+_Source = tuple[Bundle, tuple[tuple[str, str], ...], tuple[str, ...]]
 Action = Literal["create", "modify", "unchanged", "delete", "conflict", "refused"]
 ACTIONS: tuple[Action, ...] = ("create", "modify", "unchanged", "delete", "conflict", "refused")
 _DELETE_LINE = re.compile(rb"<<<DELETE (.+)>>>\n")
@@ -163,7 +165,8 @@ class ApplyPlan:
 
     directory: str
     actions: tuple[PlannedChange, ...]
-    _source: tuple[Bundle, tuple[str, ...], tuple[str, ...]] = attrs.field(
+    # What plan_apply was given, to plan again when applying; not for callers.
+    _source: tuple[Bundle, tuple[tuple[str, str], ...], tuple[str, ...]] = attrs.field(
         repr=False, eq=False, alias="source"
     )
     _options: tuple[Bundle | None, frozenset[str], frozenset[str], bool] = attrs.field(
@@ -343,12 +346,12 @@ def _names(option: str, names: Iterable[str]) -> frozenset[str]:
     return found
 
 
-def _split_source(source: Extraction | Bundle) -> tuple[Bundle, tuple[str, ...], tuple[str, ...]]:
+def _split_source(source: Extraction | Bundle) -> _Source:
     """The entries, the names of the files that are not complete (with why), and the deletions."""
     if isinstance(source, Bundle):
         return source, (), ()
     if isinstance(source, Extraction):
-        doubtful = tuple(f"{file.name}\0{file.status}" for file in source.files if file.status != "complete")
+        doubtful = tuple((file.name, file.status) for file in source.files if file.status != "complete")
         return source.bundle, doubtful, source.deletions
     raise TypeError(f"the source must be an Extraction or a Bundle, not {type(source).__name__}")
 
@@ -424,13 +427,13 @@ def plan_apply(
 
 def _plan_in(
     cursor: Cursor,
-    source: tuple[Bundle, tuple[str, ...], tuple[str, ...]],
+    source: _Source,
     options: tuple[Bundle | None, frozenset[str], frozenset[str], bool],
 ) -> tuple[tuple[PlannedChange, ...], dict[str, tuple[int, ...] | None], _Planner]:
     bundle, doubtful, deletions = source
     base, force, skip, allow_case_conflicts = options
     planner = _Planner(cursor, allow_case_conflicts=allow_case_conflicts)
-    status = dict(item.split("\0") for item in doubtful)
+    status = dict(doubtful)
     changes: list[PlannedChange] = []
     versions: dict[str, tuple[int, ...] | None] = {}
     for entry in bundle.entries:
