@@ -31,7 +31,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "_api _stream _extract_blocks _extract_tags _extract_report",
         "_select _extract_bundle _convert",
         "_pack _unpack _strategies _extract",
-        "_volumes",
+        "_volumes _apply",
         "_cli",
         "__init__ __main__ strategies convert",
     )

@@ -10,6 +10,7 @@ Examples:
 from __future__ import annotations
 
 from ._api import dump, dumps, load, loads
+from ._apply import ApplyPlan, ApplyResult, PlannedChange, apply, plan_apply, read_change
 from ._article import Article
 from ._errors import BundleDecodeError, BundleEncodeError, BundleError, PackError, PackWarning, UnpackError
 from ._extract import extract
@@ -47,6 +48,12 @@ __all__ = [  # noqa: RUF022
     "Extraction",
     "ExtractedFile",
     "Diagnostic",
+    "read_change",
+    "plan_apply",
+    "apply",
+    "ApplyPlan",
+    "PlannedChange",
+    "ApplyResult",
     "BundleError",
     "BundleDecodeError",
     "BundleEncodeError",

@@ -44,6 +44,7 @@ from ._stream import open as open_bundle
 
 __all__ = [
     "EntrySource",
+    "Existing",
     "Plan",
     "Planned",
     "plan_entries",
@@ -105,6 +106,27 @@ class Plan:
                     item.name,
                 )
         return None
+
+
+@attrs.frozen
+class Existing:
+    """What is on the disk at a name: a regular file's content, or why it cannot be touched."""
+
+    data: bytes | None = None  # None: no file of that name
+    executable: bool = False
+    version: tuple[int, ...] | None = None  # see _version
+    refusal: str | None = None
+
+
+def _version(info: os.stat_result | None) -> tuple[int, ...] | None:
+    """What tells one state of a file from another: its identity, size and modification time.
+
+    A file replaced by a rename has another identity; one written in place
+    has another size or modification time.
+    """
+    if info is None:
+        return None
+    return (*identity(info), info.st_size, info.st_mtime_ns)
 
 
 # -- other unpacks, running or killed ---------------------------------------
@@ -170,6 +192,55 @@ class _Planner:
         except OSError as error:
             raise _naming(error, self.cursor.target, name) from error
         self.files.append(Planned(name, len(entry.data), entry.executable, replaces, refusal))
+
+    def check(self, name: str) -> Existing:
+        """Check ``name`` as [`add`][] does, and read the regular file of that name, if any.
+
+        A link, a directory or a special file there is a refusal: nothing
+        that is not a regular file is read, replaced or removed.
+        """
+        self.names.add(name)
+        try:
+            replaces, refusal = self._look_on_disk(name)
+            if refusal is not None or not replaces:
+                return Existing(refusal=refusal)
+            return self._read(name)
+        except OSError as error:
+            raise _naming(error, self.cursor.target, name) from error
+
+    def siblings(self, name: str) -> list[str]:
+        """The names in the directory of ``name`` on the disk, if it is there."""
+        *directories, _last = name.split("/")
+        node = self.cursor.root
+        for segment in directories:
+            if node.state != EXISTS:
+                return []
+            node = self._child(node, segment)
+        if node.state != EXISTS:
+            return []
+        try:
+            return self.cursor.go(node).names()
+        except OSError:
+            return []
+
+    def _read(self, name: str) -> Existing:
+        *directories, last = name.split("/")
+        node = self.cursor.root
+        for segment in directories:
+            node = self._child(node, segment)
+        directory = self.cursor.go(node)
+        info = directory.lstat(last)
+        if info is None:
+            return Existing()
+        if is_link(info):
+            return Existing(refusal=f"{name!r} is a symbolic link in the target directory; it is left alone")
+        if not stat.S_ISREG(info.st_mode):
+            return Existing(refusal=f"{name!r} is not a regular file in the target directory")
+        flags = os.O_RDONLY | _O_NOFOLLOW | _O_BINARY | _O_CLOEXEC
+        with open(os.open(directory.at(last), flags, dir_fd=directory.fd), "rb") as file:
+            info = os.fstat(file.fileno())
+            data = file.read()
+        return Existing(data, bool(info.st_mode & stat.S_IXUSR), _version(info))
 
     def _look_on_disk(self, name: str) -> tuple[bool, str | None]:
         """Whether a file ``name`` is there to replace, and why it cannot be written if so."""
@@ -245,6 +316,15 @@ class _Planner:
 
 
 @attrs.define
+class _Removal:
+    node: Node
+    final: str
+    name: str
+    version: tuple[int, ...] | None  # of the file that the first pass read (see _version)
+    backup: str | None = None  # where the file is, once moved aside
+
+
+@attrs.define
 class _Staged:
     node: Node
     temporary: str
@@ -252,6 +332,9 @@ class _Staged:
     name: str
     identity: tuple[int, int] | None = None  # of the temporary file, once it exists
     backup: str | None = None  # where the file it replaces is kept
+    # What must be at the final name when the file moves there: () for anything,
+    # None for nothing, else the version (see _version) that the first pass read.
+    expect: tuple[int, ...] | None = ()
 
 
 class _Writer:
@@ -271,6 +354,7 @@ class _Writer:
         self.created: list[Node] = []  # below the target
         self.created_above: list[str] = []  # absolute paths: the target and its parents
         self.staged: list[_Staged] = []
+        self.removals: list[_Removal] = []
         self.done = False  # every file is in place: nothing is undone any more
 
     def __enter__(self) -> _Writer:
@@ -339,15 +423,32 @@ class _Writer:
                 return
             node.state = CREATED
 
-    def stage(self, entry: Entry, replaces: bool) -> None:
+    def stage(self, entry: Entry, replaces: bool, *, expect: tuple[int, ...] | None = ()) -> None:
+        """Write ``entry`` beside its final name; ``expect`` is what must be there at commit (see _Staged)."""
         *directories, final = entry.name.split("/")
         try:
             node = self._directory(directories)
             file = self._create_temporary(node, final, entry)
+            self.staged[-1].expect = expect
             with file:
                 file.write(entry.data)
         except OSError as error:
             raise _naming(error, self.cursor.target, entry.name) from error
+
+    def remove(self, name: str, version: tuple[int, ...] | None) -> None:
+        """Remove the file ``name`` at commit, if it is still the file that the first pass read.
+
+        It is moved aside under a backup name, as a replaced file is, and
+        deleted once every change is in place; on a failure it is put back.
+        """
+        *directories, final = name.split("/")
+        node = self.cursor.root
+        for segment in directories:
+            child = node.children.get(segment)
+            if child is None or child.state != EXISTS:
+                raise UnpackError(f"the directory of {name!r} is not there any more", name)
+            node = child
+        self.removals.append(_Removal(node, final, name, version))
 
     def _create_temporary(self, node: Node, final: str, entry: Entry) -> IO[bytes]:
         directory = self.cursor.go(node)
@@ -372,6 +473,7 @@ class _Writer:
             for item in self.staged:
                 directory = self.cursor.go(item.node)
                 try:
+                    self._check_unchanged(item, directory)
                     if self.overwrite:
                         self._keep_old(item, directory)
                         directory.move(item.temporary, item.final)
@@ -379,10 +481,30 @@ class _Writer:
                         _move_no_replace(directory, item.temporary, item.final, item.name)
                 except OSError as error:
                     raise _naming(error, self.cursor.target, item.name) from error
+            for removal in self.removals:
+                self._move_aside(removal)
         # A signal that arrived while the files moved is raised above, and undoes them all.
         self.done = True
         with held():
             self._clean_up()
+
+    def _check_unchanged(self, item: _Staged, directory: Dir) -> None:
+        if item.expect != () and _version(directory.lstat(item.final)) != item.expect:
+            raise UnpackError(
+                f"{item.name!r} changed in the target directory; nothing was written", item.name
+            )
+
+    def _move_aside(self, removal: _Removal) -> None:
+        directory = self.cursor.go(removal.node)
+        try:
+            if _version(directory.lstat(removal.final)) != removal.version:
+                raise UnpackError(
+                    f"{removal.name!r} changed in the target directory; it was left alone", removal.name
+                )
+            removal.backup = _temporary_name("old")
+            directory.move(removal.final, removal.backup)
+        except OSError as error:
+            raise _naming(error, self.cursor.target, removal.name) from error
 
     def _keep_old(self, item: _Staged, directory: Dir) -> None:
         """Keep the file that ``item`` replaces under a backup name, until the unpack is done."""
@@ -408,12 +530,29 @@ class _Writer:
     def _clean_up(self) -> None:
         """Remove the backups, and what an interrupted unpack left; a failure here changes nothing."""
         removals = [(item.node, item.backup) for item in self.staged if item.backup is not None]
+        removals += [(item.node, item.backup) for item in self.removals if item.backup is not None]
         for node, name in removals + self.leftovers:
             with contextlib.suppress(OSError, UnpackError):
                 self.cursor.go(node).unlink(name)
+        for removal in self.removals:
+            self._remove_if_empty(removal.node)
+
+    def _remove_if_empty(self, node: Node) -> None:
+        """Remove ``node`` and its parents below the target while they are empty, as ``git rm`` does."""
+        while node.parent is not None:
+            try:
+                parent = self.cursor.go(node.parent)
+                os.rmdir(parent.at(node.name), dir_fd=parent.fd)
+            except (OSError, UnpackError):
+                return
+            node.state = MISSING
+            node = node.parent
 
     def _rollback(self) -> None:
         self.cursor.reset()
+        for removal in reversed(self.removals):
+            with contextlib.suppress(OSError, UnpackError):
+                self._put_back(removal)
         for item in reversed(self.staged):
             with contextlib.suppress(OSError, UnpackError):
                 self._undo(item)
@@ -424,6 +563,13 @@ class _Writer:
                 os.rmdir(parent.at(node.name), dir_fd=parent.fd)
         self.cursor.close()
         self._remove_created_above()
+
+    def _put_back(self, removal: _Removal) -> None:
+        if removal.backup is None:
+            return
+        directory = self.cursor.go(removal.node)
+        if directory.lstat(removal.final) is None and directory.lstat(removal.backup) is not None:
+            directory.move(removal.backup, removal.final)
 
     def _undo(self, item: _Staged) -> None:
         directory = self.cursor.go(item.node)
