@@ -15,10 +15,12 @@ from ._errors import BundleDecodeError, BundleEncodeError, BundleError, PackErro
 from ._extract import extract
 from ._extract_codes import Diagnostic
 from ._extract_result import ExtractedFile, Extraction
+from ._instructions import instructions
 from ._model import Bundle, Entry
 from ._pack import pack, pack_to
 from ._select import Ignored
 from ._stream import BundleReader, BundleWriter, open
+from ._tokens import count_tokens, token_counter
 from ._unpack import unpack, unpack_from
 
 # In reading order for the API reference, which follows __all__.
@@ -42,6 +44,9 @@ __all__ = [  # noqa: RUF022
     "Extraction",
     "ExtractedFile",
     "Diagnostic",
+    "instructions",
+    "count_tokens",
+    "token_counter",
     "BundleError",
     "BundleDecodeError",
     "BundleEncodeError",
