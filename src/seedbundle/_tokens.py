@@ -241,7 +241,9 @@ class TokenTally:
     def __init__(self, count: Callable[[str], int]) -> None:
         self._count = count
         self._pending = bytearray()
+        # How far the pending bytes were searched for a marker, and for a safe cut.
         self._scanned = 0
+        self._cut_scanned = 0
         self._fresh = True
         self._entries: list[EntryTokens] = []
         self._name: str | None = None
@@ -251,33 +253,39 @@ class TokenTally:
 
     def write(self, data: bytes) -> int:
         """Take the next bytes of the bundle; returns their length, as a file's write does."""
-        self._pending += data
-        while (marker := self._pending.find(b"\n<<<", max(0, self._scanned - 3))) >= 0:
-            self._flush(marker + 1)
+        pending = self._pending
+        pending += data
+        start = 0
+        while (marker := pending.find(b"\n<<<", max(start, self._scanned - 3))) >= 0:
+            self._add(pending[start : marker + 1])
             self._end_segment()
-        self._scanned = len(self._pending)
-        if len(self._pending) > _CHUNK:
-            cut = _last_safe_split(self._pending)
+            start = marker + 1
+        if len(pending) - start > _CHUNK:
+            cut = _last_safe_split(pending, max(start, self._cut_scanned - 1))
             if cut:
-                self._flush(cut)
+                self._add(pending[start:cut])
+                start = cut
+            self._cut_scanned = len(pending)
+        # One move of what is left, however many pieces were counted.
+        del pending[:start]
+        self._scanned = len(pending)
+        self._cut_scanned = max(0, self._cut_scanned - start)
         return len(data)
 
     def close(self) -> tuple[EntryTokens, ...]:
         """Count what is left; returns every entry in bundle order."""
-        self._flush(len(self._pending))
+        self._add(self._pending)
+        self._pending = bytearray()
         self._end_segment()
         return tuple(self._entries)
 
-    def _flush(self, end: int) -> None:
-        piece = bytes(self._pending[:end])
-        del self._pending[:end]
-        self._scanned = 0
+    def _add(self, piece: bytearray) -> None:
         if not piece:
             return
         if self._fresh:
             self._fresh = False
             if piece.startswith(b"<<<FILE "):
-                self._name = _header_name(piece.split(b"\n", 1)[0])
+                self._name = _header_name(bytes(piece.split(b"\n", 1)[0]))
         tokens = self._count(piece.decode("utf-8", "replace"))
         self.total += tokens
         self._tokens += tokens
@@ -292,10 +300,10 @@ class TokenTally:
         self._size = 0
 
 
-def _last_safe_split(data: bytearray) -> int:
-    """The offset after the last line break where the text may be cut, or 0."""
+def _last_safe_split(data: bytearray, start: int) -> int:
+    """The offset after the last line break from ``start`` on where the text may be cut, or 0."""
     last = 0
-    for match in _SAFE_SPLIT.finditer(data):
+    for match in _SAFE_SPLIT.finditer(data, start):
         last = match.end()
     return last
 
