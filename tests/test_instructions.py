@@ -82,8 +82,9 @@ def test_the_text_states_each_rule(rule: str) -> None:
 
 def test_an_answer_that_breaks_a_rule_gets_the_diagnostic_the_rule_avoids() -> None:
     """What the instructions forbid is what extract reports: prose, a fence, no END line, a placeholder."""
-    rewrite, _markers = examples(seedbundle.instructions())
+    rewrite, markers = examples(seedbundle.instructions())
     codes = {
+        "SB204": markers.replace("\\<<<EOF", "<<<EOF"),
         "SB101": "Here you go:\n" + rewrite,
         "SB102": "```\n" + rewrite + "```\n",
         "SB301": rewrite.replace("<<<DELETE src/old.py>>>\n<<<END 2>>>\n", ""),

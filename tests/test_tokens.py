@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 import random
 import socket
+import subprocess
 import sys
 import sysconfig
 from collections.abc import Iterator
@@ -287,3 +289,20 @@ def test_a_missing_extra_is_a_clear_cli_error(
     assert "pip install 'seedbundle[tokens]'" in err
     assert "Traceback" not in err
     assert not (tmp_path / "x.bundle").exists()
+
+
+def test_counting_keeps_a_bundle_on_stdout_out_of_the_tree(tmp_path: Path) -> None:
+    """The counting output passes the file's identity on, so pack still skips the bundle it writes."""
+    (tmp_path / "a.txt").write_text("A\n")
+    out = tmp_path / "out.bundle"
+    with out.open("wb") as stdout:
+        done = subprocess.run(
+            [sys.executable, "-m", "seedbundle", "pack", str(tmp_path), "--tokens", "--no-git"],
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            check=False,
+            env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)),
+        )
+    assert done.returncode == 0, done.stderr
+    assert seedbundle.loads(out.read_text(encoding="utf-8")).names == ("a.txt",)
+    assert b"tokens (o200k_base) into <stdout>" in done.stderr
