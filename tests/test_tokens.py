@@ -237,6 +237,8 @@ def test_list_tokens_shows_each_entry_and_the_whole_count(
     assert lines[0].split() == [str(first), "a.py"]
     assert lines[1].split()[1:] == ['"b', 'b.txt"']
     assert lines[2].split()[:3] == [str(whole), "tokens", "(o200k_base)"]
+    assert main(["list", "--tokens", "-l", str(path)]) == 0
+    assert capsys.readouterr().out.splitlines()[0].split() == ["-", "15", "text", str(first), "a.py"]
     assert main(["list", "--encoding", "bytes", "--json", str(path)]) == 0
     rows = __import__("json").loads(capsys.readouterr().out)
     assert [row["tokens"] for row in rows] == [

@@ -843,8 +843,15 @@ def _list_tokens(args: argparse.Namespace) -> int:
         _print(json.dumps(rows, indent=2))
         return 0
     width = len(str(tally.total))
-    for tokens in counted:
-        _print(f"{tokens.tokens:>{width}} {encode_name(tokens.name)}")
+    size_width = max((len(str(len(entry.data))) for entry in entries), default=1)
+    for entry, tokens in zip(entries, counted, strict=True):
+        row = _describe(entry)
+        long = (
+            f"{'x' if row['executable'] else '-'} {row['size']:>{size_width}} {row['encoding']:6} "
+            if args.long
+            else ""
+        )
+        _print(f"{long}{tokens.tokens:>{width}} {encode_name(tokens.name)}")
     _print(f"{tally.total:>{width}} tokens ({encoding}) in all, comment and END line included")
     return 0
 
