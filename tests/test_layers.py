@@ -19,11 +19,11 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "seedbundle"
 LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(layer.split())
     for layer in (
-        "_errors _extract_codes _signals",
+        "_errors _extract_codes _signals _instructions",
         "_ignore",
         "_syntax",
         "_atomic _dirs _extract_lines",
-        "_article _extract_markers",
+        "_article _extract_markers _tokens",
         "_names",
         "_model _extract_names",
         "_decoder _encoder _extract_checks _extract_result _convert_codes _profile",

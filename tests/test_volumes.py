@@ -14,7 +14,9 @@ import seedbundle
 from seedbundle import _pack, _volumes
 from seedbundle._cli import main
 from seedbundle._select import FoundFile
-from seedbundle._volumes import _estimated_tokens, volume_path
+from seedbundle._volumes import volume_path
+
+_estimated_tokens = seedbundle.token_counter("estimate")
 
 
 def make_tree(root: Path, files: dict[str, bytes]) -> Path:

@@ -79,6 +79,7 @@ def test_wheel_ships_grammar_and_type_marker(dist: tuple[Path, Path]) -> None:
     with zipfile.ZipFile(dist[1]) as wheel:
         names = set(wheel.namelist())
     assert {"seedbundle/grammar.lark", "seedbundle/py.typed", "seedbundle/__init__.py"} <= names
+    assert "seedbundle/instructions.txt" in names
     assert not any(name.startswith(("tests/", "docs/")) for name in names)
 
 

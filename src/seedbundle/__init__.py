@@ -16,11 +16,13 @@ from ._errors import BundleDecodeError, BundleEncodeError, BundleError, PackErro
 from ._extract import extract
 from ._extract_codes import Diagnostic
 from ._extract_result import ExtractedFile, Extraction
+from ._instructions import instructions
 from ._model import Bundle, Entry
 from ._pack import pack, pack_to
 from ._profile import PromptProfile
 from ._select import Ignored
 from ._stream import BundleReader, BundleWriter, open
+from ._tokens import count_tokens, token_counter
 from ._unpack import unpack, unpack_from
 from ._volumes import VolumeError, join, pack_volumes
 
@@ -54,6 +56,9 @@ __all__ = [  # noqa: RUF022
     "ApplyPlan",
     "PlannedChange",
     "ApplyResult",
+    "instructions",
+    "count_tokens",
+    "token_counter",
     "BundleError",
     "BundleDecodeError",
     "BundleEncodeError",

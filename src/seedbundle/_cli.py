@@ -26,11 +26,12 @@ from ._api import dumps, loads
 from ._apply import ApplyPlan, apply, plan_apply, read_change
 from ._atomic import atomic_output
 from ._convert_codes import READ_FORMATS, WRITE_FORMATS, ConvertError
-from ._encoder import encode_entry
+from ._encoder import encode_comment, encode_end, encode_entry
 from ._errors import BundleDecodeError, BundleError, PackWarning, UnpackError
 from ._extract import extract
 from ._extract_result import Extraction
 from ._ignore import PatternError, compile_patterns
+from ._instructions import instructions
 from ._model import Bundle, Entry
 from ._names import check_names
 from ._pack import pack_to
@@ -38,8 +39,9 @@ from ._profile import PromptProfile
 from ._select import Ignored
 from ._stream import open as open_bundle
 from ._syntax import encode_name
+from ._tokens import ENCODINGS, EntryTokens, TokenTally, default_encoding, token_counter
 from ._unpack import Plan, plan_entries, reader_source, unpack_entries
-from ._volumes import _estimated_tokens, join, pack_volumes, volume_path
+from ._volumes import join, pack_volumes, volume_path
 
 __all__ = ["main"]
 
@@ -326,6 +328,7 @@ def _add_pack(commands: Any) -> None:
     )
     command.add_argument("-q", "--quiet", action="store_true", help="do not print the summary line on stderr")
     _add_pack_budget(command)
+    _add_pack_tokens(command)
 
 
 def _add_pack_budget(command: argparse.ArgumentParser) -> None:
@@ -340,7 +343,7 @@ def _add_pack_budget(command: argparse.ArgumentParser) -> None:
         "--max-tokens",
         metavar="N",
         type=_positive_int,
-        help="write volumes of at most N tokens each (estimated tokens, UTF-8 bytes / 4,"
+        help="write volumes of at most N tokens each (estimated tokens, UTF-8 bytes / 3.5,"
         " unless --encoding is given); -o must hold %%03d or {n}",
     )
     command.add_argument(
@@ -371,6 +374,33 @@ def _add_join(commands: Any) -> None:
     )
     command.add_argument("volumes", metavar="VOLUME", nargs="+", help="the volume files, in any order")
     _add_output(command)
+
+
+def _add_pack_tokens(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--instructions",
+        action="store_true",
+        help="put the instructions that tell a model how to answer in the bundle's comment,"
+        " before any --comment text",
+    )
+    command.add_argument(
+        "--tokens",
+        action="store_true",
+        help="add the tokens of the bundle and its largest entries to the summary"
+        " (the default when stderr is a terminal)",
+    )
+    _add_encoding(command)
+
+
+def _add_encoding(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--encoding",
+        metavar="E",
+        choices=ENCODINGS,
+        help="count tokens in E: o200k_base or cl100k_base (exact, needs seedbundle[tokens]),"
+        " estimate (UTF-8 bytes / 3.5) or bytes; implies --tokens (default: o200k_base"
+        " if installed, else estimate)",
+    )
 
 
 def _add_unpack(commands: Any) -> None:
@@ -422,6 +452,10 @@ def _add_list(commands: Any) -> None:
         help="also show size in bytes, encoding, lines in the bundle and the exec bit",
     )
     form.add_argument("--json", action="store_true", help="print a JSON array of objects, for scripts")
+    command.add_argument(
+        "--tokens", action="store_true", help="show the tokens each entry takes in the bundle, and the total"
+    )
+    _add_encoding(command)
     _add_reading(command)
 
 
@@ -724,14 +758,19 @@ def _pack(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", PackWarning)
         try:
-            files, size = _write_pack(args)
+            files, size, tokens = _write_pack(args)
         finally:
             for warning in caught:
                 if isinstance(warning.message, PackWarning):
                     sys.stderr.write(f"{PROGRAM}: {warning.message}\n")
     if not args.quiet:
         into = "<stdout>" if args.output == STDIO else args.output
-        sys.stderr.write(f"{PROGRAM}: packed {_plural(files, 'file')}, {_plural(size, 'byte')} into {into}\n")
+        counted = "" if tokens is None else f", {_tokens_in(tokens, args.encoding)}"
+        sys.stderr.write(
+            f"{PROGRAM}: packed {_plural(files, 'file')}, {_plural(size, 'byte')}{counted} into {into}\n"
+        )
+        if tokens is not None and tokens.entries:
+            sys.stderr.write(f"{PROGRAM}: largest: {_largest(tokens)}\n")
     return 0
 
 
@@ -743,7 +782,7 @@ def _pack_options(args: argparse.Namespace) -> dict[str, Any]:
             _list_ignored(item)
 
     return {
-        "comment": args.comment,
+        "comment": _pack_comment(args),
         "sha256": args.sha256,
         "gitignore": args.gitignore,
         "git": args.git,
@@ -762,7 +801,10 @@ def _pack_volumes(args: argparse.Namespace) -> int:
         volume_path(args.output, 1)
     except ValueError as error:
         raise _UsageError(str(error)) from None
-    budget, count = (args.max_bytes, None) if args.max_bytes else (args.max_tokens, _estimated_tokens)
+    if args.max_bytes:
+        budget, count = args.max_bytes, None
+    else:
+        budget, count = args.max_tokens, token_counter(args.encoding or "estimate")
     files = size = 0
 
     def progress(_name: str, file_size: int, _done: int, _total: int) -> None:
@@ -786,7 +828,7 @@ def _pack_volumes(args: argparse.Namespace) -> int:
                 if isinstance(warning.message, PackWarning):
                     sys.stderr.write(f"{PROGRAM}: {warning.message}\n")
     if not args.quiet:
-        unit = "bytes" if args.max_bytes else "estimated tokens"
+        unit = "bytes" if args.max_bytes else _tokens_unit(args.encoding)
         shown = paths[0] if len(paths) == 1 else f"{paths[0]} ... {paths[-1]}"
         sys.stderr.write(
             f"{PROGRAM}: packed {_plural(files, 'file')}, {_plural(size, 'byte')} into"
@@ -805,8 +847,26 @@ def _join(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_pack(args: argparse.Namespace) -> tuple[int, int]:
-    """Pack as asked; the number of files and of their bytes."""
+def _pack_comment(args: argparse.Namespace) -> str:
+    """The comment as asked: the instructions for the model first, if asked for."""
+    if not args.instructions:
+        return str(args.comment)
+    return instructions() + ("\n" + args.comment if args.comment else "")
+
+
+def _tokens_unit(encoding: str | None) -> str:
+    return (
+        "estimated tokens"
+        if encoding in (None, "estimate")
+        else f"{encoding} tokens"
+        if encoding != "bytes"
+        else "bytes"
+    )
+
+
+def _write_pack(args: argparse.Namespace) -> tuple[int, int, _Tokens | None]:
+    """Pack as asked; the number of files and of their bytes, and the tokens if asked for."""
+    tally = _pack_tally(args)
     total_bytes = 0
     with tqdm(
         desc="packing",
@@ -827,15 +887,22 @@ def _write_pack(args: argparse.Namespace) -> tuple[int, int]:
 
         if args.output == STDIO:
             sys.stdout.flush()
+        output: str | IO[bytes] = args.output
+        if args.output == STDIO:
+            output = sys.stdout.buffer if tally is None else _Tee(sys.stdout.buffer, tally)  # type: ignore[assignment]
         count = pack_to(
             args.directory,
-            sys.stdout.buffer if args.output == STDIO else args.output,
+            output,
             progress=progress,
             **_pack_options(args),
         )
     if args.output == STDIO:
         sys.stdout.buffer.flush()
-    return count, total_bytes
+    elif tally is not None:
+        with open(args.output, "rb") as written:
+            while chunk := written.read(1 << 20):
+                tally.write(chunk)
+    return count, total_bytes, None if tally is None else _Tokens(tally.close(), tally.total)
 
 
 def _list_ignored(ignored: Ignored) -> None:
@@ -906,6 +973,8 @@ def _lines_in_bundle(entry: Entry) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    if args.tokens or args.encoding:
+        return _list_tokens(args)
     detailed = args.long or args.json
     rows: list[dict[str, Any]] = []
     with _input(args.bundle) as file, open_bundle(file, "r", strict=args.strict) as reader:
@@ -925,6 +994,93 @@ def _list(args: argparse.Namespace) -> int:
         for row in rows:
             _print(encode_name(row["name"]))
     return 0
+
+
+def _list_tokens(args: argparse.Namespace) -> int:
+    """List the tokens that each entry takes in the bundle as seedbundle writes it, and the total."""
+    encoding = args.encoding or default_encoding()
+    tally = TokenTally(_counter(encoding))
+    entries: list[Entry] = []
+    with _input(args.bundle) as file, open_bundle(file, "r", strict=args.strict) as reader:
+        tally.write(encode_comment(reader.comment))
+        for entry in reader:
+            for piece in encode_entry(entry):
+                tally.write(piece)
+            entries.append(entry)
+        tally.write(encode_end(len(entries)))
+    counted = tally.close()
+    if args.json:
+        rows = [
+            _describe(entry) | {"tokens": tokens.tokens}
+            for entry, tokens in zip(entries, counted, strict=True)
+        ]
+        _print(json.dumps(rows, indent=2))
+        return 0
+    width = len(str(tally.total))
+    size_width = max((len(str(len(entry.data))) for entry in entries), default=1)
+    for entry, tokens in zip(entries, counted, strict=True):
+        row = _describe(entry)
+        long = (
+            f"{'x' if row['executable'] else '-'} {row['size']:>{size_width}} {row['encoding']:6} "
+            if args.long
+            else ""
+        )
+        _print(f"{long}{tokens.tokens:>{width}} {encode_name(tokens.name)}")
+    _print(f"{tally.total:>{width}} tokens ({encoding}) in all, comment and END line included")
+    return 0
+
+
+class _Tokens:
+    """What the tally of a packed bundle found."""
+
+    def __init__(self, entries: tuple[EntryTokens, ...], total: int) -> None:
+        self.entries = entries
+        self.total = total
+
+
+class _Tee:
+    """A binary output that also feeds what it is given to a tally."""
+
+    def __init__(self, out: IO[bytes], tally: TokenTally) -> None:
+        self._out = out
+        self._tally = tally
+
+    def write(self, data: bytes) -> int:
+        self._tally.write(data)
+        return self._out.write(data)
+
+    def __getattr__(self, name: str) -> Any:
+        # fileno (which pack_to uses to keep the bundle out of the tree), flush, ...
+        return getattr(self._out, name)
+
+
+def _counter(encoding: str) -> Callable[[str], int]:
+    try:
+        return token_counter(encoding)  # type: ignore[arg-type]
+    except ImportError as error:
+        raise _Failure(str(error)) from None
+
+
+def _pack_tally(args: argparse.Namespace) -> TokenTally | None:
+    if args.quiet:
+        return None
+    if not (args.tokens or args.encoding or sys.stderr.isatty()):
+        return None
+    args.encoding = args.encoding or default_encoding()
+    return TokenTally(_counter(args.encoding))
+
+
+def _tokens_in(tokens: _Tokens, encoding: str) -> str:
+    return f"{_plural(tokens.total, 'token')} ({encoding})"
+
+
+def _largest(tokens: _Tokens, shown: int = 5) -> str:
+    largest = sorted(tokens.entries, key=lambda entry: -entry.tokens)[:shown]
+    share = [
+        f"{encode_name(entry.name)} {_plural(entry.tokens, 'token')} ({entry.tokens / max(tokens.total, 1):.0%})"
+        for entry in largest
+    ]
+    return ", ".join(share)
 
 
 def _describe(entry: Entry) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import builtins
 import hashlib
-import math
 import os
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -49,11 +48,6 @@ class VolumeError(BundleError, ValueError):
 
 
 VolumeError.__module__ = "seedbundle"
-
-
-def _estimated_tokens(text: str) -> int:
-    """A rough count of a language model's tokens in ``text``: its UTF-8 bytes divided by 4, rounded up."""
-    return math.ceil(len(text.encode("utf-8")) / 4)
 
 
 def _utf8_bytes(text: str) -> int:
@@ -252,9 +246,12 @@ def pack_volumes(
     line, the escaping or base64 of each entry and its END line. With the
     default ``count`` it is exact, in bytes. With another counter, each
     piece (the comment block, each entry, the END line) is counted on its
-    own and the counts are added; for the estimate that ``seedbundle pack
-    --max-tokens`` uses (UTF-8 bytes / 4, rounded up) the sum is never less
-    than the count of the whole.
+    own and the counts are added. The pieces meet at lines that begin with
+    ``<<<``, where no token of ``o200k_base`` or ``cl100k_base`` crosses,
+    so for [`token_counter`][seedbundle.token_counter]'s exact encodings the
+    sum is the count of the whole file; for its ``estimate`` (UTF-8 bytes /
+    3.5, rounded up, what ``seedbundle pack --max-tokens`` uses without
+    ``--encoding``) the sum is never less than the count of the whole.
 
     Each volume's comment ends with one line that says which it is and what
     it holds, such as ``[seedbundle volume 2 of 5: 37 files, src/b.py ...

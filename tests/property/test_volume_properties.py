@@ -11,7 +11,8 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 import seedbundle
-from seedbundle._volumes import _estimated_tokens
+
+_estimated_tokens = seedbundle.token_counter("estimate")
 
 _SEGMENT = st.text("abcxyz_-.0é", min_size=1, max_size=6).filter(lambda s: s not in (".", ".."))
 _NAMES = st.lists(_SEGMENT, min_size=1, max_size=3).map("/".join)
