@@ -31,8 +31,8 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "_api _stream _extract_blocks _extract_tags _extract_report",
         "_select _extract_bundle",
         "_pack _unpack _strategies _extract",
-        "_cli",
-        "__init__ __main__ strategies",
+        "_cli _snapshot",
+        "__init__ __main__ strategies pytest_plugin syrupy",
     )
 )
 

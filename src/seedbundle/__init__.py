@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ._api import dump, dumps, load, loads
     from ._article import Article
-    from ._errors import BundleDecodeError, BundleEncodeError, BundleError, PackError, PackWarning, UnpackError
+    from ._errors import (
+        BundleDecodeError,
+        BundleEncodeError,
+        BundleError,
+        PackError,
+        PackWarning,
+        UnpackError,
+    )
     from ._extract import extract
     from ._extract_codes import Diagnostic
     from ._extract_result import ExtractedFile, Extraction
