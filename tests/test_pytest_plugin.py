@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import re
 import subprocess
 import sys
 import tomllib
@@ -472,3 +473,35 @@ def test_the_options_are_in_the_help(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         ["*directory snapshots (seedbundle)*", "*--seedbundle-update *", "*--seedbundle-update-force*"]
     )
+
+
+HOW_TO = ROOT / "docs" / "how-to" / "snapshot-directories.md"
+
+
+def _fenced(language: str) -> list[str]:
+    text = HOW_TO.read_text("utf-8")
+    return re.findall(rf"^```{language}\n(.*?)^```$", text, flags=re.MULTILINE | re.DOTALL)
+
+
+def test_the_how_to_example_runs_as_the_page_says(pytester: pytest.Pytester) -> None:
+    test_file = pytester.path / "tests" / "test_scaffold.py"
+    test_file.parent.mkdir()
+    test_file.write_text(_fenced("python")[0], encoding="utf-8")
+    golden_text = next(block for block in _fenced("text") if block.endswith("<<<END 4>>>\n"))
+    failure = next(block for block in _fenced("text") if "differs from the golden" in block)
+
+    run(pytester).stdout.fnmatch_lines([_fenced("text")[0].strip()])
+    run(pytester, "--seedbundle-update").stdout.fnmatch_lines(
+        ["created: tests/snapshots/test_scaffold/test_scaffold.bundle"]
+    )
+    assert (
+        test_file.parent / "snapshots/test_scaffold/test_scaffold.bundle"
+    ).read_bytes() == golden_text.encode()
+    run(pytester).assert_outcomes(passed=1)
+
+    source = test_file.read_text("utf-8")
+    changed = source.replace('f"# {name}\\n"', 'f"# {name}\\n\\nA new project.\\n"').replace("0o755", "0o644")
+    assert changed != source
+    test_file.write_text(changed, encoding="utf-8")
+    expected = [re.sub(r"the tree \S+ differs", "the tree * differs", line) for line in failure.splitlines()]
+    run(pytester).stdout.fnmatch_lines(expected)
