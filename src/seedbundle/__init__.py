@@ -9,9 +9,9 @@ Examples:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import typing
 
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
     from ._api import dump, dumps, load, loads
     from ._article import Article
     from ._errors import (

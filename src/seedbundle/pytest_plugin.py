@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 
 __all__ = ["assert_tree", "bundle_tree"]
 
-UPDATE_VARIABLE = "SEEDBUNDLE_UPDATE"
-SNAPSHOT_DIRECTORY = "snapshots"  # as pytest-snapshot names it; syrupy owns __snapshots__
+_UPDATE_VARIABLE = "SEEDBUNDLE_UPDATE"
+_SNAPSHOT_DIRECTORY = "snapshots"  # as pytest-snapshot names it; syrupy owns __snapshots__
 _SUFFIX = ".bundle"
 _UNSAFE = re.compile(r'[\\/?*:|"<>\x00-\x1f\x7f]')
 
@@ -49,21 +49,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--seedbundle-update",
         action="store_true",
-        help=f"rewrite the golden bundles that differ and create missing ones (or set {UPDATE_VARIABLE}=1);"
+        help=f"rewrite the golden bundles that differ and create missing ones (or set {_UPDATE_VARIABLE}=1);"
         " refused when CI is set",
     )
     group.addoption(
         "--seedbundle-update-force",
         action="store_true",
-        help=f"update the goldens even when CI is set (or set {UPDATE_VARIABLE}=force)",
+        help=f"update the goldens even when CI is set (or set {_UPDATE_VARIABLE}=force)",
     )
 
 
 def _update_requested(config: pytest.Config) -> tuple[bool, bool]:
     """Whether to update goldens, and whether the request is forced, from the options and the environment."""
-    value = os.environ.get(UPDATE_VARIABLE, "").strip().lower()
+    value = os.environ.get(_UPDATE_VARIABLE, "").strip().lower()
     if value not in {"", "0", "false", "no", "1", "true", "yes", "force"}:
-        raise pytest.UsageError(f"{UPDATE_VARIABLE}={value!r}: expected 1, 0 or force")
+        raise pytest.UsageError(f"{_UPDATE_VARIABLE}={value!r}: expected 1, 0 or force")
     force = bool(config.getoption("seedbundle_update_force")) or value == "force"
     update = force or bool(config.getoption("seedbundle_update")) or value in {"1", "true", "yes"}
     return update, force
@@ -79,7 +79,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if update and not force and _in_ci():
         raise pytest.UsageError(
             "seedbundle: refusing to update golden bundles because CI is set: a golden rewritten"
-            f" in CI hides the change it should catch. Use --seedbundle-update-force or {UPDATE_VARIABLE}=force"
+            f" in CI hides the change it should catch. Use --seedbundle-update-force or {_UPDATE_VARIABLE}=force"
             " to update anyway."
         )
     config.stash[_STATE] = _State(update)
@@ -113,7 +113,7 @@ def _unused(state: _State) -> list[Path]:
     for path, count in sorted(state.items.items()):
         if path in state.incomplete or state.ran.get(path, 0) < count:
             continue
-        directory = path.parent / SNAPSHOT_DIRECTORY / path.stem
+        directory = path.parent / _SNAPSHOT_DIRECTORY / path.stem
         if directory.is_dir():
             found.extend(p for p in sorted(directory.glob(f"*{_SUFFIX}")) if p.resolve() not in state.used)
     return found
@@ -160,7 +160,7 @@ def bundle_tree(
 ) -> Callable[[str | bytes | os.PathLike[str]], Path]:
     """Materialise a bundle as a directory tree under ``tmp_path``, and return the directory.
 
-    Call it with a path (a [`pathlib.Path`][pathlib.Path] or another
+    Call it with a path (a ``pathlib.Path`` or another
     ``os.PathLike``) to a ``.bundle`` file, relative to the test file's
     directory unless absolute; or with the bundle's text (``str``) or its
     UTF-8 bytes. Each call unpacks into a new directory, ``tmp_path / "tree"``,
@@ -244,7 +244,7 @@ def assert_tree(request: pytest.FixtureRequest) -> Callable[..., None]:
         calls += 1
         if golden is None:
             suffix = _SUFFIX if calls == 1 else f".{calls}{_SUFFIX}"
-            path = test_file.parent / SNAPSHOT_DIRECTORY / test_file.stem / (_golden_name(request) + suffix)
+            path = test_file.parent / _SNAPSHOT_DIRECTORY / test_file.stem / (_golden_name(request) + suffix)
         else:
             path = (test_file.parent / os.fspath(golden)).resolve()
         _check_tree(state, Path(directory), path, request.config.rootpath)
