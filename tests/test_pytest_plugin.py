@@ -275,22 +275,30 @@ def test_a_skipped_test_keeps_its_golden_from_being_called_unused(pytester: pyte
     assert "unused goldens" not in result.stdout.str()
 
 
-def test_ignore_files_inside_the_tree_do_not_drop_files(pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize("in_git", [False, True], ids=["plain", "git-work-tree"])
+def test_ignore_files_inside_the_tree_do_not_drop_files(pytester: pytest.Pytester, in_git: bool) -> None:
     pytester.makepyfile(
-        test_build="""
+        test_build=f"""
+        import subprocess
+
         def test_build(tmp_path, assert_tree):
+            if {in_git}:
+                subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+                (tmp_path / ".git" / "info").mkdir(exist_ok=True)
+                (tmp_path / ".git" / "info" / "exclude").write_text("*.md\\n")
             (tmp_path / ".gitignore").write_text("*\\n")
             (tmp_path / "build").mkdir()
             (tmp_path / "build" / ".gitignore").write_text("*.o\\n")
             (tmp_path / "build" / "main.o").write_bytes(b"\\x7fELF")
             (tmp_path / "app.log").write_text("log\\n")
+            (tmp_path / "notes.md").write_text("notes\\n")
             assert_tree(tmp_path)
         """
     )
-    subprocess.run(["git", "init", "-q", str(pytester.path)], check=True)
     run(pytester, "--seedbundle-update").assert_outcomes(passed=1)
     golden = seedbundle.loads((pytester.path / GOLDEN).read_bytes())
-    assert golden.names == (".gitignore", "app.log", "build/.gitignore", "build/main.o")
+    # Everything but the .git folder itself, which a bundle never holds.
+    assert golden.names == (".gitignore", "app.log", "build/.gitignore", "build/main.o", "notes.md")
 
 
 def test_snapshots_are_deterministic_and_byte_exact(pytester: pytest.Pytester) -> None:
