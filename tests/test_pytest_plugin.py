@@ -178,6 +178,26 @@ def test_the_environment_variable_updates_too(
     assert (pytester.path / GOLDEN).is_file()
 
 
+@pytest.mark.parametrize("value", ["0", "false", "no", ""])
+def test_the_variable_can_say_no(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    pytester.makepyfile(test_build=BUILD)
+    monkeypatch.setenv("SEEDBUNDLE_UPDATE", value)
+    run(pytester).assert_outcomes(failed=1)
+    assert not (pytester.path / GOLDEN).exists()
+
+
+def test_a_note_written_into_a_golden_by_hand_is_kept(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_build=BUILD)
+    entries = seedbundle.loads(golden_of(BUILT, frozenset({"run.sh"}))).entries
+    noted = seedbundle.dumps(seedbundle.Bundle(entries, comment="Built by build().\n")).encode()
+    golden = write_golden(pytester, noted)
+    run(pytester).assert_outcomes(passed=1)
+    run(pytester, "--seedbundle-update").assert_outcomes(passed=1)
+    assert golden.read_bytes() == noted
+
+
 def test_an_unknown_value_of_the_variable_is_a_usage_error(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
