@@ -122,3 +122,14 @@ def test_a_missing_syrupy_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setitem(sys.modules, "syrupy", None)
     with pytest.raises(ImportError, match=r"pip install 'seedbundle\[syrupy\]'"):
         __import__("seedbundle.syrupy")
+
+
+def test_syrupy_reports_an_unused_bundle_snapshot(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_site=SITE)
+    run(pytester, "--snapshot-update").assert_outcomes(passed=1)
+    stale = pytester.path / "__snapshots__" / "test_site" / "test_removed.bundle"
+    stale.write_bytes(seedbundle.dumps(EXPECTED).encode())
+    result = run(pytester)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*1 snapshot unused*", "*--snapshot-update to delete unused snapshots*"])
+    assert stale.is_file()
