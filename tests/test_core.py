@@ -361,9 +361,11 @@ def test_dump_needs_a_bundle() -> None:
 
 
 def _public_names(module: types.ModuleType) -> set[str]:
+    # dir() and getattr(), not vars(): the package imports its names lazily.
+    public = {name: getattr(module, name) for name in dir(module) if not name.startswith("_")}
     return {
         name
-        for name, value in vars(module).items()
+        for name, value in public.items()
         if not name.startswith("_") and not isinstance(value, types.ModuleType) and name != "annotations"
     }
 

@@ -54,9 +54,11 @@ def _defined_here(module: ModuleType) -> set[str]:
     features, third-party modules) are not part of the API, and neither are
     submodules, which are reached as attributes.
     """
+    # dir() and getattr(), not vars(): the package imports its names lazily.
+    public = {name: getattr(module, name) for name in dir(module) if not name.startswith("_")}
     return {
         name
-        for name, value in vars(module).items()
+        for name, value in public.items()
         if not name.startswith("_")
         and not isinstance(value, ModuleType)
         and str(getattr(value, "__module__", "")).startswith("seedbundle")

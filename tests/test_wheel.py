@@ -131,3 +131,15 @@ def test_installed_command_reports_the_version(venv_python: Path, tmp_path: Path
     command = venv_python.parent / "seedbundle"
     assert _run(command, "--version", cwd=tmp_path).strip() in expected
     assert _run(venv_python, "-m", "seedbundle", "--version", cwd=tmp_path).strip() in expected
+
+
+def test_installed_wheel_registers_the_pytest_plugin(venv_python: Path, tmp_path: Path) -> None:
+    script = """
+import importlib.metadata, importlib.util
+(plugin,) = [entry for entry in importlib.metadata.entry_points(group="pytest11") if entry.name == "seedbundle"]
+assert plugin.value == "seedbundle.pytest_plugin", plugin.value
+assert importlib.util.find_spec(plugin.value) is not None
+assert importlib.util.find_spec("seedbundle.syrupy") is not None
+print("registered")
+"""
+    assert _run(venv_python, "-c", script, cwd=tmp_path).strip() == "registered"
