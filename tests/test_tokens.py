@@ -265,6 +265,19 @@ def test_pack_tokens_summary(tmp_path: Path, capsysbinary: pytest.CaptureFixture
     assert b"tokens" not in capsysbinary.readouterr().err
 
 
+def test_pack_on_a_terminal_counts_with_the_estimate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    # A summary nobody asked for must stay cheap: the exact tokenizer is many
+    # times slower than pack itself.
+    (tmp_path / "a.txt").write_text("some text\n" * 20)
+    out = tmp_path.parent / f"{tmp_path.name}.bundle"
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["pack", str(tmp_path), "-o", str(out)]) == 0
+    estimate = seedbundle.count_tokens(out.read_text(encoding="utf-8"), encoding="estimate")
+    assert f", {estimate} tokens (estimate) into {out}" in capsysbinary.readouterr().err.decode()
+
+
 def test_pack_instructions_go_first_in_the_comment(
     tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
 ) -> None:

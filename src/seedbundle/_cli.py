@@ -386,8 +386,8 @@ def _add_pack_tokens(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--tokens",
         action="store_true",
-        help="add the tokens of the bundle and its largest entries to the summary"
-        " (the default when stderr is a terminal)",
+        help="add the tokens of the bundle and its largest entries to the summary, exactly where"
+        " seedbundle[tokens] is installed (when stderr is a terminal, an estimate is shown anyway)",
     )
     _add_encoding(command)
 
@@ -1066,7 +1066,11 @@ def _pack_tally(args: argparse.Namespace) -> TokenTally | None:
         return None
     if not (args.tokens or args.encoding or sys.stderr.isatty()):
         return None
-    args.encoding = args.encoding or default_encoding()
+    # Asked for, the count is exact where the extra is installed. Shown only
+    # because stderr is a terminal, it is the estimate: an exact tokenizer
+    # reads about 8 MB/s here against pack's 100, and a summary nobody asked
+    # for must not make pack several times slower.
+    args.encoding = args.encoding or (default_encoding() if args.tokens else "estimate")
     return TokenTally(_counter(args.encoding))
 
 
