@@ -234,6 +234,7 @@ def peak_rss_per_input_byte(data: tuple[bytes, bytes, int, bytes], parse: str) -
         f"""
         import io
         import seedbundle
+        import seedbundle._api, seedbundle._stream  # loaded before the baseline, not in the peak
 
         def status(key):
             with open("/proc/self/status") as lines:

@@ -157,7 +157,8 @@ def real_bundle(texts: list[tuple[str, str]]) -> seedbundle.Bundle:
     # Lines that the writer must escape, a binary file and one entry larger than the tally's chunk.
     entries.append(seedbundle.Entry("markers.txt", "<<<FILE x>>>\n\\<<<END 2>>>\n<<<\n"))
     entries.append(seedbundle.Entry("blob.bin", bytes(range(256)) * 40))
-    entries.append(seedbundle.Entry("large.py", "".join(text for _path, text in texts[:60]) * 3))
+    sources = "".join(text for _path, text in texts[:60])
+    entries.append(seedbundle.Entry("large.py", sources * (2 * _tokens._CHUNK // len(sources.encode()) + 1)))
     return seedbundle.Bundle(entries, comment=seedbundle.instructions())
 
 

@@ -327,9 +327,10 @@ def test_cli_pack_max_bytes_and_join(tree: Path, tmp_path: Path, capsys: pytest.
 
 def test_cli_pack_max_tokens(tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "t{n}.bundle"
-    assert main(["pack", str(tree), "--no-git", "--max-tokens", "120", "-o", str(out)]) == 0
+    assert main(["pack", str(tree), "--no-git", "--max-tokens", "150", "-o", str(out)]) == 0
     paths = sorted(tmp_path.glob("t*.bundle"))
-    assert all(_estimated_tokens(path.read_text("utf-8")) <= 120 for path in paths)
+    assert len(paths) > 1
+    assert all(_estimated_tokens(path.read_text("utf-8")) <= 150 for path in paths)
     assert "estimated tokens each" in capsys.readouterr().err
     assert main(["join", *map(str, paths), "-o", str(tmp_path / "all")]) == 0
     assert (tmp_path / "all").read_bytes() == single(tree)
