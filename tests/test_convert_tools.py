@@ -20,8 +20,9 @@ import pytest
 
 from seedbundle import convert
 
-# The version of repomix the tests install; 0.3.x runs on Node.js 18 and later.
-REPOMIX_VERSION = "0.3.9"
+# The version of repomix the tests install: the newest that runs on Node.js 20
+# (1.8 and later need 22), and the first line with the json style.
+REPOMIX_VERSION = "1.7.0"
 
 TREE: dict[str, tuple[bytes, bool]] = {
     "plain.txt": (b"hello\n", False),
@@ -148,7 +149,13 @@ def _trimmed(data: bytes) -> bytes:
 
 
 @pytest.mark.parametrize(
-    ("style", "fmt"), [("xml", "repomix-xml"), ("plain", "repomix-plain"), ("markdown", "repomix-markdown")]
+    ("style", "fmt"),
+    [
+        ("xml", "repomix-xml"),
+        ("plain", "repomix-plain"),
+        ("markdown", "repomix-markdown"),
+        ("json", "repomix-json"),
+    ],
 )
 def test_repomix(tmp_path: Path, repomix: list[str], style: str, fmt: str) -> None:
     tree = make_tree(tmp_path / "tree")

@@ -154,7 +154,9 @@ def read_repomix_plain(data: bytes) -> tuple[Bundle, list[ConvertWarning]]:
         if index + 1 == len(headers):
             end = _PLAIN_END.search("\n" + chunk)
             chunk = chunk[: end.start() - 1] if end and end.start() > 0 else chunk.rstrip("\n")
-        _repomix_file(files, header.group(1), chunk.removesuffix("\n\n").removesuffix("\n"), _PLAIN_MARKER)
+        # repomix trims every file, so no content ends in a blank line: whatever
+        # blank lines follow are the layout's (one in 0.3, two in 1.x).
+        _repomix_file(files, header.group(1), chunk.rstrip("\n"), _PLAIN_MARKER)
     tree = re.search(r"={64}\nDirectory Structure\n={64}\n(.*?)\n\n", text, re.DOTALL)
     _repomix_missing(files, _repomix_tree(tree.group(1)) if tree else None)
     return files.result()
