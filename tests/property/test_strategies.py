@@ -26,7 +26,9 @@ from seedbundle.strategies import (
 T = TypeVar("T")
 
 # Finding is enough; shrinking the example found would only cost time.
-_SEARCH = settings(max_examples=1000, phases=[Phase.generate], database=None, deadline=None)
+# Derandomized: each search must succeed on every run, not on most of them (a
+# random search for U+2028 in entry data once missed within 1,000 examples).
+_SEARCH = settings(max_examples=2000, phases=[Phase.generate], database=None, deadline=None, derandomize=True)
 
 
 def _generates(strategy: st.SearchStrategy[T], predicate: Callable[[T], bool]) -> None:
