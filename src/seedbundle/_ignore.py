@@ -41,6 +41,7 @@ __all__ = [
     "Repository",
     "Rules",
     "compile_patterns",
+    "describe_kind",
     "find_repository",
     "git_ignore_reasons",
     "git_listing",
@@ -355,15 +356,18 @@ class IgnoreFile:
     problem: str | None = None
 
 
-def _kind(mode: int) -> str:
+def describe_kind(mode: int) -> str:
+    """What a file of this mode is, for a message: "a FIFO (named pipe)", "a socket", ..."""
     if stat.S_ISDIR(mode):
         return "a directory"
     if stat.S_ISFIFO(mode):
         return "a FIFO (named pipe)"
     if stat.S_ISSOCK(mode):
         return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
     return "not a regular file"
 
 
@@ -390,7 +394,7 @@ def read_ignore_file(path: str, *, source: str, base: bytes = b"", follow: bool 
     try:
         mode = os.fstat(handle).st_mode
         if not stat.S_ISREG(mode):
-            return IgnoreFile(source, (), f"it is {_kind(mode)}, not a file")
+            return IgnoreFile(source, (), f"it is {describe_kind(mode)}, not a file")
         with os.fdopen(os.dup(handle), "rb") as file:
             data = file.read()
     finally:

@@ -17,7 +17,16 @@ from ._select import FoundFile, Ignored, select_files, warn
 from ._stream import BundleWriter
 from ._stream import open as open_bundle
 
-__all__ = ["file_identity", "iter_tree", "pack", "pack_to", "profile_files", "read_file", "with_binaries"]
+__all__ = [
+    "file_identity",
+    "iter_tree",
+    "pack",
+    "pack_to",
+    "profile_files",
+    "read_file",
+    "selection",
+    "with_binaries",
+]
 
 Identity = tuple[int, int]  # (st_dev, st_ino)
 
@@ -177,6 +186,37 @@ def pack(
 
     Added in version 1.0.0; ``git``, ``ignored`` and ``profile`` in version 1.1.0.
     """
+    found, comment = selection(
+        directory,
+        comment=comment,
+        gitignore=gitignore,
+        git=git,
+        include=include,
+        exclude=exclude,
+        symlinks=symlinks,
+        ignored=ignored,
+        profile=profile,
+    )
+    return Bundle(_read_all(iter(found)), comment=comment)
+
+
+def selection(
+    directory: str | os.PathLike[str],
+    *,
+    comment: str,
+    gitignore: bool,
+    git: bool,
+    include: Sequence[str],
+    exclude: Sequence[str],
+    symlinks: Literal["error", "skip", "follow"],
+    ignored: Callable[[Ignored], object] | None,
+    profile: PromptProfile | None,
+) -> tuple[list[FoundFile], str]:
+    """The files to pack, in tree order, and the comment to write with them.
+
+    With a ``profile``, the files it leaves out are reported to ``ignored``
+    and the binary ones among them are listed at the end of the comment.
+    """
     found = select_files(
         directory,
         gitignore=gitignore,
@@ -187,9 +227,9 @@ def pack(
         ignored=ignored,
     )
     if profile is None:
-        return Bundle(_read_all(found), comment=comment)
+        return list(found), comment
     kept, binaries = profile_files(found, profile, include=include, ignored=ignored)
-    return Bundle(_read_all(iter(kept)), comment=with_binaries(comment, binaries))
+    return kept, with_binaries(comment, binaries)
 
 
 def profile_files(
@@ -314,20 +354,17 @@ def pack_to(
     Added in version 1.0.0; ``progress``, ``git``, ``ignored`` and ``profile`` in version 1.1.0.
     """
     check_comment(comment)
-    selected = select_files(
+    found, comment = selection(
         directory,
+        comment=comment,
         gitignore=gitignore,
         git=git,
         include=include,
         exclude=exclude,
         symlinks=symlinks,
         ignored=ignored,
+        profile=profile,
     )
-    if profile is None:
-        found = list(selected)
-    else:
-        found, binaries = profile_files(selected, profile, include=include, ignored=ignored)
-        comment = with_binaries(comment, binaries)
     if not isinstance(file, str | os.PathLike):
         identity = file_identity(file)
         with open_bundle(file, "w", comment=comment, sha256=sha256) as writer:

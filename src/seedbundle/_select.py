@@ -34,6 +34,7 @@ from ._ignore import (
     PatternList,
     Rules,
     compile_patterns,
+    describe_kind,
     find_repository,
     git_ignore_reasons,
     git_listing,
@@ -119,18 +120,6 @@ class _Frame:
     ancestors: frozenset[tuple[int, int]]  # the directories that a followed link must not loop back to
     included: bool  # a directory above matched an include pattern
     listed: bool  # git's listing applies below (False below a followed link)
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode):
-        return "a character device"
-    if stat.S_ISBLK(mode):
-        return "a block device"
-    return "not a regular file"
 
 
 class _Walker:
@@ -257,7 +246,9 @@ class _Walker:
             return self._enter(path, name, frame, info, listed=frame.listed and not link)
         if not (stat.S_ISREG(info.st_mode) if info else child.is_file(follow_symlinks=False)):
             mode = info.st_mode if info is not None else child.stat(follow_symlinks=False).st_mode
-            raise PackError(f"{path!r} is {_kind(mode)}, which a bundle cannot store (exclude it)", path)
+            raise PackError(
+                f"{path!r} is {describe_kind(mode)}, which a bundle cannot store (exclude it)", path
+            )
         include = self.selection.include
         if include is not None and not frame.included and include.decides(_bytes(name), False) is None:
             self._report(name, "matches no include pattern")

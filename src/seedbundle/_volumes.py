@@ -16,9 +16,9 @@ from ._atomic import AtomicFile, atomic_output
 from ._encoder import encode_comment, encode_end, encode_entry
 from ._errors import BundleDecodeError, BundleError, PackError
 from ._model import check_comment
-from ._pack import Identity, profile_files, read_file, with_binaries
+from ._pack import Identity, read_file, selection
 from ._profile import PromptProfile
-from ._select import FoundFile, Ignored, select_files
+from ._select import FoundFile, Ignored
 from ._syntax import encode_name
 
 __all__ = ["VolumeError", "join", "pack_volumes", "volume_path"]
@@ -321,20 +321,17 @@ def pack_volumes(
     if budget < 1:
         raise ValueError(f"the budget must be at least 1, not {budget}")
     volume_path(output, 1)  # the pattern is checked before the tree is walked
-    selected = select_files(
+    found, comment = selection(
         directory,
+        comment=comment,
         gitignore=gitignore,
         git=git,
         include=include,
         exclude=exclude,
         symlinks=symlinks,
         ignored=ignored,
+        profile=profile,
     )
-    if profile is None:
-        found = list(selected)
-    else:
-        found, binaries = profile_files(selected, profile, include=include, ignored=ignored)
-        comment = with_binaries(comment, binaries)
     skip = _existing_identities(output)
     volumes = _plan(found, comment, budget, count or _utf8_bytes, sha256=sha256, skip=skip)
     return _write_volumes(output, volumes, comment, sha256=sha256, skip=skip, progress=progress)
