@@ -32,6 +32,8 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "_select _extract_bundle _convert",
         "_pack _unpack _strategies _extract",
         "_volumes _apply",
+        "_cli_base",
+        "_cli_answer",
         "_cli _snapshot",
         "__init__ __main__ strategies convert pytest_plugin syrupy",
     )

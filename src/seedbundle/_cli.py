@@ -1,38 +1,59 @@
-"""The ``seedbundle`` command: pack, unpack, list, cat, check, fmt and join."""
+"""The ``seedbundle`` command: its parser, its guard against tracebacks and signals, and the commands.
+
+The plumbing that every command shares is in ``_cli_base``; the commands
+for a model's answer, ``extract`` and ``apply``, are in ``_cli_answer``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import difflib
-import io
 import json
 import os
-import shlex
 import signal
 import sys
 import threading
-import time
 import types
-import unicodedata
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from importlib.metadata import version
-from typing import IO, Any, NoReturn
+from typing import IO, Any
 
 from tqdm import tqdm
 
-from ._api import dumps, loads
-from ._apply import ApplyPlan, apply, plan_apply, read_change
-from ._atomic import atomic_output
+from ._cli_answer import _add_apply, _add_extract
+from ._cli_base import (
+    PROGRAM,
+    STDIO,
+    _add_bundle,
+    _add_output,
+    _add_reading,
+    _command,
+    _count_files,
+    _describe_os_error,
+    _error,
+    _Failure,
+    _for_the_command_line,
+    _Formatter,
+    _input,
+    _internal_error,
+    _label,
+    _message,
+    _output,
+    _plural,
+    _print,
+    _show_decode_error,
+    _silence_stdout,
+    _standard_streams,
+    _UsageError,
+)
 from ._convert_codes import READ_FORMATS, WRITE_FORMATS, ConvertError
 from ._encoder import encode_comment, encode_end, encode_entry
 from ._errors import BundleDecodeError, BundleError, PackWarning, UnpackError
-from ._extract import extract
-from ._extract_result import Extraction
 from ._ignore import PatternError, compile_patterns
 from ._instructions import instructions
-from ._model import Bundle, Entry
+from ._model import Entry
 from ._names import check_names
 from ._pack import pack_to
 from ._profile import PromptProfile
@@ -45,8 +66,6 @@ from ._volumes import join, pack_volumes, volume_path
 
 __all__ = ["main"]
 
-PROGRAM = "seedbundle"
-STDIO = "-"
 TRACEBACK_VARIABLE = "SEEDBUNDLE_TRACEBACK"
 
 _EPILOG = """\
@@ -65,14 +84,6 @@ exit status: 0 success, 1 invalid bundle or refused or failed operation, 2 usage
   128+N stopped by signal N (130 Ctrl-C, 141 output pipe closed early, 143 SIGTERM).
 Run 'seedbundle COMMAND --help' for the options of one command.
 """
-
-
-class _Failure(Exception):
-    """A problem to report in one line, with exit status 1."""
-
-
-class _UsageError(Exception):
-    """A problem with how the command was called, to report in one line, with exit status 2."""
 
 
 class _Terminated(BaseException):
@@ -192,11 +203,6 @@ def _terminate(signum: int, frame: types.FrameType | None) -> None:
 # -- the parser ----------------------------------------------------------
 
 
-class _Formatter(argparse.RawDescriptionHelpFormatter):
-    def __init__(self, prog: str) -> None:
-        super().__init__(prog, max_help_position=32)
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROGRAM,
@@ -217,52 +223,6 @@ def _parser() -> argparse.ArgumentParser:
     _add_extract(commands)
     _add_apply(commands)
     return parser
-
-
-def _command(
-    commands: Any, name: str, help: str, run: Callable[[argparse.Namespace], int], epilog: str
-) -> argparse.ArgumentParser:
-    command: argparse.ArgumentParser = commands.add_parser(
-        name,
-        help=help,
-        description=help[0].upper() + help[1:] + ".",
-        epilog="example:\n  " + epilog,
-        formatter_class=_Formatter,
-    )
-    command.set_defaults(run=run)
-    return command
-
-
-def _add_reading(command: argparse.ArgumentParser) -> None:
-    group = command.add_mutually_exclusive_group()
-    group.add_argument(
-        "--strict",
-        dest="strict",
-        action="store_true",
-        default=True,
-        help="accept only what seedbundle writes (the default)",
-    )
-    group.add_argument(
-        "--lenient",
-        dest="strict",
-        action="store_false",
-        help="also accept what people and language models write: no END marker, CRLF"
-        " marker lines, a byte order mark",
-    )
-
-
-def _add_bundle(command: argparse.ArgumentParser) -> None:
-    command.add_argument("bundle", metavar="BUNDLE", help="the bundle file, or - for stdin")
-
-
-def _add_output(command: argparse.ArgumentParser) -> None:
-    command.add_argument(
-        "-o",
-        "--output",
-        metavar="FILE",
-        default=STDIO,
-        help="write to FILE (replaced only once complete) instead of stdout",
-    )
 
 
 def _add_pack(commands: Any) -> None:
@@ -560,109 +520,10 @@ def _check_patterns(args: argparse.Namespace) -> None:
             raise _UsageError(f"{option}: {error}") from None
 
 
-# -- input and output ----------------------------------------------------
-
-
-class _ClosedStream:
-    """Stands for standard input or output when its file descriptor was closed at start.
-
-    Python then sets ``sys.stdin`` or ``sys.stdout`` to None, so the first
-    use would fail with an AttributeError. A command that never uses the
-    stream still runs (``pack DIR -o FILE >&-``).
-    """
-
-    def __init__(self, name: str) -> None:
-        self._name = name
-
-    def __getattr__(self, attribute: str) -> NoReturn:
-        raise _UsageError(f"standard {self._name} is closed")
-
-
-class _Discard(io.TextIOBase):
-    """Stands for a closed standard error: messages are lost, but the exit status still tells."""
-
-    def write(self, text: str) -> int:
-        return len(text)
-
-
-@contextlib.contextmanager
-def _standard_streams() -> Iterator[None]:
-    """Replace the standard streams that are None for as long as the command runs."""
-    stand_ins: dict[str, object] = {
-        "stdin": _ClosedStream("input"),
-        "stdout": _ClosedStream("output"),
-        "stderr": _Discard(),
-    }
-    closed = [name for name in stand_ins if getattr(sys, name) is None]
-    for name in closed:
-        setattr(sys, name, stand_ins[name])
-    try:
-        yield
-    finally:
-        for name in closed:
-            setattr(sys, name, None)
-
-
-def _label(path: str) -> str:
-    return "<stdin>" if path == STDIO else path
-
-
-@contextlib.contextmanager
-def _input(path: str) -> Iterator[IO[bytes]]:
-    if path == STDIO:
-        yield sys.stdin.buffer
-        return
-    with open(path, "rb") as file:
-        yield file
-
-
-@contextlib.contextmanager
-def _output(path: str) -> Iterator[IO[bytes]]:
-    if path == STDIO:
-        sys.stdout.flush()
-        yield sys.stdout.buffer
-        sys.stdout.buffer.flush()
-        return
-    with atomic_output(path) as output:
-        yield output.file
-
-
-def _print(text: str) -> None:
-    """Print a line as UTF-8, whatever the locale says stdout holds."""
-    sys.stdout.flush()
-    sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace") + b"\n")
-    sys.stdout.buffer.flush()
-
-
-def _error(message: str) -> None:
-    sys.stderr.write(f"{PROGRAM}: error: {message}\n")
-
-
-def _internal_error(error: Exception) -> None:
-    kind = type(error)
-    name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
-    text = " ".join(str(error).split())  # one line, whatever the message holds
-    sys.stderr.write(f"{PROGRAM}: internal error: {name}: {text} (please report this)\n")
-
-
-def _describe_os_error(error: OSError) -> str:
-    reason = error.strerror or str(error)
-    if error.filename is not None:
-        return f"{os.fsdecode(error.filename)}: {reason}"
-    return reason
-
-
 # What a shell reports for a program that SIGPIPE stopped, as `cat` would be in
 # `cat big | head -1`: the reader stopped reading, which is neither success
 # nor the exit status 1 of an invalid bundle.
 _BROKEN_PIPE = 128 + 13
-
-
-def _silence_stdout() -> None:
-    """After a closed pipe, stop Python from failing again when it flushes stdout at exit."""
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
 
 
 _PROGRESS_DELAY = 1.0  # seconds: a quick run shows no bar at all
@@ -680,73 +541,6 @@ def _progress(description: str) -> tqdm[Any]:
         delay=_PROGRESS_DELAY,
         leave=False,
     )
-
-
-# -- error display -------------------------------------------------------
-
-
-# The library's hints name its keyword arguments, sometimes beside the option;
-# on the command line only the option means anything.
-_OPTION_HINTS = (
-    ("strict=False", "--lenient"),
-    ("overwrite=True", "--force"),
-    ("allow_case_conflicts=True, or --allow-case-conflicts,", "--allow-case-conflicts"),
-    ("allow_case_conflicts=True", "--allow-case-conflicts"),
-    ("symlinks='skip' / --skip-symlinks", "--skip-symlinks"),
-    ("symlinks='follow' / --follow-symlinks", "--follow-symlinks"),
-)
-
-
-def _for_the_command_line(message: str) -> str:
-    for keyword, option in _OPTION_HINTS:
-        message = message.replace(keyword, option)
-    return message
-
-
-def _message(error: BundleDecodeError) -> str:
-    return _for_the_command_line(error.msg)
-
-
-def _show_decode_error(label: str, error: BundleDecodeError) -> None:
-    line, caret = _point_at(error.line, error.colno)
-    sys.stderr.write(f"{label}:{error.lineno}:{error.colno}: {_message(error)}\n{line}\n{caret}\n")
-
-
-_WINDOW = 100
-
-
-def _point_at(line: str, colno: int) -> tuple[str, str]:
-    """The line made safe to print, and a caret under column ``colno``.
-
-    Control and formatting characters are shown escaped, so that a hostile
-    bundle cannot drive the terminal, and a wide character takes two columns
-    of the caret line. A long line is cut to a window around the column.
-    """
-    index = max(colno - 1, 0)
-    start = max(0, min(index - _WINDOW // 2, len(line) - _WINDOW))
-    end = start + _WINDOW
-    shown: list[str] = ["..."] if start > 0 else []
-    pad: list[str] = ["   "] if start > 0 else []
-    for position, char in enumerate(line[start:end], start):
-        text, width = _display(char)
-        shown.append(text)
-        if position < index:
-            pad.append("\t" if char == "\t" else " " * width)
-    if end < len(line):
-        shown.append("...")
-    return "".join(shown), "".join(pad) + "^"
-
-
-def _display(char: str) -> tuple[str, int]:
-    if char == "\t":
-        return char, 1
-    category = unicodedata.category(char)
-    if category in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
-        text = f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
-        return text, len(text)
-    if category in ("Mn", "Me"):
-        return char, 0
-    return char, 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
 # -- the commands --------------------------------------------------------
@@ -909,10 +703,6 @@ def _list_ignored(ignored: Ignored) -> None:
     sys.stderr.write(f"{PROGRAM}: ignored {encode_name(ignored.name)} ({ignored.reason})\n")
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
 def _unpack(args: argparse.Namespace) -> int:
     with _input(args.bundle) as file, reader_source(file, strict=args.strict) as fresh:
         try:
@@ -960,10 +750,6 @@ def _show_unpack_plan(plan: Plan) -> int:
             " (add --force to allow that)"
         )
     return 1 if plan.problem() is not None else 0
-
-
-def _count_files(count: int, kind: str = "") -> str:
-    return f"{count} {kind}file" + ("" if count == 1 else "s")
 
 
 def _lines_in_bundle(entry: Entry) -> int:
@@ -1199,169 +985,3 @@ def _convert(args: argparse.Namespace) -> int:
     with _output(args.output) as out:
         out.write(written.data)
     return 0
-
-
-# -- extract and apply: a model's answer -----------------------------------
-
-
-def _add_extract(commands: Any) -> None:
-    command = _command(
-        commands,
-        "extract",
-        "read the files out of a language model's answer, reporting every repair and doubt",
-        _extract,
-        "seedbundle extract answer.md --base prompt.bundle -o recovered.bundle",
-    )
-    command.add_argument("answer", metavar="ANSWER", help="the answer file, or - for stdin")
-    _add_output(command)
-    command.add_argument("--json", action="store_true", help="print the whole report as JSON on stdout")
-    _add_base(command)
-    command.add_argument(
-        "--finish-reason",
-        metavar="REASON",
-        help="the stop reason the model's API reported; 'length' marks the last file truncated",
-    )
-
-
-def _add_base(command: argparse.ArgumentParser) -> None:
-    command.add_argument(
-        "--base",
-        metavar="PROMPT.bundle",
-        help="the bundle the model was shown, to compare with (packed with --sha256 it records what the model saw)",
-    )
-
-
-def _add_apply(commands: Any) -> None:
-    command = _command(
-        commands,
-        "apply",
-        "apply a model's answer to a directory: show the plan and the diff, then write all of it or nothing",
-        _apply,
-        "seedbundle apply answer.md -C my-project --base prompt.bundle --yes",
-    )
-    command.add_argument(
-        "answer", metavar="ANSWER", help="the answer (or a bundle, or an undo file), or - for stdin"
-    )
-    command.add_argument(
-        "-C",
-        "--directory",
-        metavar="DIR",
-        default=".",
-        help="the directory to change (default: the current one)",
-    )
-    _add_base(command)
-    command.add_argument("--yes", action="store_true", help="apply the plan (without it, only show it)")
-    command.add_argument(
-        "--force",
-        metavar="NAME",
-        action="append",
-        default=[],
-        help="apply NAME although it is a conflict, truncated or suspect (repeatable)",
-    )
-    command.add_argument(
-        "--skip", metavar="NAME", action="append", default=[], help="leave NAME alone (repeatable)"
-    )
-    command.add_argument(
-        "--undo-to",
-        metavar="FILE",
-        help="write the undo answer to FILE (default: DIR.undo-<time>.bundle beside DIR)",
-    )
-    command.add_argument("--json", action="store_true", help="print the plan as JSON instead of the diff")
-
-
-def _read_answer(path: str) -> bytes:
-    with _input(path) as file:
-        return file.read()
-
-
-def _read_base(path: str | None) -> Bundle | None:
-    if path is None:
-        return None
-    try:
-        return loads(_read_answer(path))
-    except BundleDecodeError as error:
-        raise _Failure(f"{path}:{error.lineno}:{error.colno}: {_message(error)}") from None
-
-
-def _show_diagnostics(label: str, result: Extraction) -> None:
-    for diagnostic in result.diagnostics:
-        sys.stderr.write(f"{label}:{_safe_line(str(diagnostic))}\n")
-
-
-def _safe_line(text: str) -> str:
-    return "".join(_display(char)[0] if char != "\t" else char for char in text)
-
-
-def _canonical_answer(result: Extraction | Bundle) -> str:
-    """The bundle in canonical form, with exact DELETE lines after it when there are deletions."""
-    if isinstance(result, Bundle):
-        return dumps(result)
-    return dumps(result.bundle) + "".join(f"<<<DELETE {encode_name(name)}>>>\n" for name in result.deletions)
-
-
-def _extract(args: argparse.Namespace) -> int:
-    label = _label(args.answer)
-    result = extract(_read_answer(args.answer), base=_read_base(args.base), finish_reason=args.finish_reason)
-    _show_diagnostics(label, result)
-    if args.json:
-        _print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
-    if not args.json or args.output != STDIO:
-        with _output(args.output) as output:
-            output.write(_canonical_answer(result).encode("utf-8", "surrogateescape"))
-    return 0 if result.ok else 1
-
-
-def _apply(args: argparse.Namespace) -> int:
-    label = _label(args.answer)
-    base = _read_base(args.base)
-    source = read_change(_read_answer(args.answer), base=base)
-    if isinstance(source, Extraction):
-        _show_diagnostics(label, source)
-        if not source.files and not source.deletions:
-            raise _Failure(f"{label} holds no file and no deletion; nothing was written")
-    try:
-        plan = plan_apply(source, args.directory, base=base, force=args.force, skip=args.skip)
-    except ValueError as error:
-        raise _UsageError(f"{error}") from None
-    _show_apply_plan(plan, as_json=args.json)
-    if not plan.ok:
-        blocked = sum(change.blocks for change in plan.actions)
-        _error(
-            f"{_count_files(blocked)} cannot be applied (a conflict or refused); nothing was written."
-            " Name each with --force NAME or --skip NAME"
-        )
-        return 1
-    if not args.yes:
-        return 0
-    undo_to = args.undo_to or _default_undo(args.directory)
-    try:
-        apply(plan, undo_to=undo_to)
-    except UnpackError as error:
-        raise _Failure(error.msg) from None
-    sys.stderr.write(
-        f"{PROGRAM}: applied {_count_files(sum(change.writes for change in plan.actions))}; to undo:"
-        f" {PROGRAM} apply {shlex.quote(undo_to)} -C {shlex.quote(args.directory)} --yes\n"
-    )
-    return 0
-
-
-def _default_undo(directory: str) -> str:
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    return f"{os.path.abspath(directory).rstrip(os.sep) or os.sep}.undo-{stamp}.bundle"
-
-
-def _show_apply_plan(plan: ApplyPlan, *, as_json: bool) -> None:
-    if as_json:
-        _print(json.dumps(plan.as_dict(), indent=2))
-        return
-    for change in plan.actions:
-        note = " (skipped)" if change.skipped else ""
-        reason = f": {change.reason}" if change.reason and not change.skipped else ""
-        _print(_safe_line(f"{change.action:9} {encode_name(change.name)}{note}{reason}"))
-    diff = plan.diff()
-    if diff:
-        _print(_safe_line_keep_newlines(diff.rstrip("\n")))
-
-
-def _safe_line_keep_newlines(text: str) -> str:
-    return "\n".join(_safe_line(line) for line in text.split("\n"))
