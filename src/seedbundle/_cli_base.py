@@ -15,8 +15,6 @@ from ._atomic import atomic_output
 from ._errors import BundleDecodeError
 
 PROGRAM = "seedbundle"
-
-
 STDIO = "-"
 
 
