@@ -22,7 +22,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "_errors _extract_codes _signals",
         "_ignore",
         "_syntax",
-        "_atomic _dirs _extract_lines",
+        "_atomic _dirs _extract_lines _remote",
         "_article _extract_markers",
         "_names",
         "_model _extract_names",
