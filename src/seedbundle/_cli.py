@@ -35,6 +35,7 @@ from ._model import Bundle, Entry
 from ._names import check_names
 from ._pack import pack_to
 from ._profile import PromptProfile
+from ._remote import RemoteOutput, is_url, open_url_for_reading
 from ._select import Ignored
 from ._stream import open as open_bundle
 from ._syntax import encode_name
@@ -159,6 +160,8 @@ def _run(argv: Sequence[str] | None) -> int:
         return _BROKEN_PIPE
     except OSError as error:
         _error(_describe_os_error(error))
+    except ImportError as error:  # an optional extra that is not installed
+        _error(str(error))
     return 1
 
 
@@ -578,6 +581,10 @@ def _input(path: str) -> Iterator[IO[bytes]]:
     if path == STDIO:
         yield sys.stdin.buffer
         return
+    if is_url(path):
+        with contextlib.closing(open_url_for_reading(path, None)) as remote:
+            yield remote
+        return
     with open(path, "rb") as file:
         yield file
 
@@ -589,8 +596,22 @@ def _output(path: str) -> Iterator[IO[bytes]]:
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
         return
+    if is_url(path):
+        yield from _remote_output(path)
+        return
     with atomic_output(path) as output:
         yield output.file
+
+
+def _remote_output(url: str) -> Iterator[IO[bytes]]:
+    """The output at a URL, committed only if the command succeeds; options come from fsspec's config."""
+    output = RemoteOutput(url, None)
+    try:
+        yield output.file
+    except BaseException:
+        output.discard()
+        raise
+    output.commit()
 
 
 def _print(text: str) -> None:

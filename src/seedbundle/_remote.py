@@ -87,7 +87,13 @@ class RemoteOutput:
             file.discard()
             file = self._open(self._path)
             self._temporary = ""
-        self.file: IO[bytes] = file
+        self._file: Any = file
+
+    @property
+    def file(self) -> IO[bytes]:
+        """The file object to write the bundle to."""
+        file: IO[bytes] = self._file
+        return file
 
     def _open(self, path: str) -> Any:
         file = self._fs.open(path, "wb", autocommit=False)
@@ -100,18 +106,17 @@ class RemoteOutput:
 
     def commit(self) -> None:
         """Make the written bundle the target's content."""
+        self._file.close()
         if self._temporary:
-            self.file.close()
             self._fs.mv(self._temporary, self._path)
         else:
-            self.file.close()  # type: ignore[unreachable,unused-ignore]
-            self.file.commit()  # type: ignore[attr-defined]
+            self._file.commit()
 
     def discard(self) -> None:
         """Drop what was written; the target stays as it was."""
-        if self._temporary:
-            self.file.close()
-            if self._fs.exists(self._temporary):
-                self._fs.rm(self._temporary)
-        else:
-            self.file.discard()  # type: ignore[attr-defined]
+        if not self._temporary:
+            self._file.discard()
+            return
+        self._file.close()
+        if self._fs.exists(self._temporary):
+            self._fs.rm(self._temporary)

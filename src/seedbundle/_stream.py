@@ -532,9 +532,10 @@ class BundleReader:
         span = self._index()[name]
         strict = self._decoder.strict
         size = span.end - span.start
-        self._fp.seek(self._base + span.start)
+        base = self._base or 0  # a file that seeks also tells
+        self._fp.seek(base + span.start)
         piece = _read_fully(self._fp, size + 3)
-        locator = _StreamLocator(self._fp, self._base, seekable=True)
+        locator = _StreamLocator(self._fp, base, seekable=True)
         locator.jump(span.start, piece[:size])
         decoder = Decoder(locator, strict=strict)
         if not _holds_entry(piece, size, name, strict=strict):
