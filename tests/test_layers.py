@@ -24,7 +24,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "_syntax",
         "_atomic _dirs _extract_lines _remote",
         "_article _extract_markers",
-        "_names",
+        "_names _rows",
         "_model _extract_names",
         "_decoder _encoder _extract_checks _extract_result _convert_codes _profile",
         "_scanner _reference _extract_answer _convert_txtar _convert_archive _convert_packers",
