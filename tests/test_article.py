@@ -162,7 +162,6 @@ def test_from_articles_rejects_non_articles_and_too_many() -> None:
         Bundle.from_articles({name: "x"})  # type: ignore[arg-type]
 
 
-
 def test_from_articles_names_past_999_with_a_wider_index() -> None:
     articles = [_article(url=f"https://example.org/{n}") for n in range(1002)]
     bundle = Bundle.from_articles(articles)

@@ -387,6 +387,11 @@ class BundleReader:
         buffer = self._buffer
         searched = 0
         if self._past_range() or self._range_done:
+            if not buffer and not self._fill():
+                # What this range read (its last entry, or the comment) runs to
+                # the end of the input: here is where the END marker is missing.
+                self._take(0)
+                self._decoder.read_eof(0)
             self._done = True
             return
         while True:
