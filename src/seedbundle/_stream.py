@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import codecs
+import contextlib
 import hashlib
 import io
 import itertools
@@ -150,21 +151,36 @@ class _StreamLocator:
 
     def _count_to(self, offset: int) -> None:
         if self.counted > offset:
-            self.counted, self.lineno, self.pos, self.column, self.head = 0, 1, 0, 0, b""
+            self._restart()
         resume = self.fp.tell()
+        try:
+            self._count_from_file(offset)
+        except (OSError, ValueError):
+            # Some files read again only from their start (fsspec's HTTP file
+            # on a server without Range requests): count from there.
+            self._restart()
+            self._count_from_file(offset)
+        self.fp.seek(resume)
+
+    def _count_from_file(self, offset: int) -> None:
         self.fp.seek(self.base + self.counted)
         while self.counted < offset:
             block = self.fp.read(min(_CHUNK, offset - self.counted))
             if not block:  # the file shrank since the window was read
                 break
             self._add(block)
-        self.fp.seek(resume)
+
+    def _restart(self) -> None:
+        self.counted, self.lineno, self.pos, self.column, self.head = 0, 1, 0, 0, b""
 
     def _rest_of_line(self) -> bytes:
         """What follows the window up to the end of its last line (seekable input only)."""
         resume = self.fp.tell()
-        self.fp.seek(self.base + self.offset + len(self.window))
-        rest = _read_fully(self.fp, _LINE_SHOWN, until=b"\n")
+        try:
+            self.fp.seek(self.base + self.offset + len(self.window))
+            rest = _read_fully(self.fp, _LINE_SHOWN, until=b"\n")
+        except (OSError, ValueError):
+            rest = b""  # a file that reads only from its start: the line is shown in part
         self.fp.seek(resume)
         end = rest.find(b"\n")
         return rest if end < 0 else rest[:end]
@@ -295,12 +311,21 @@ class BundleReader:
             return False
         try:
             self._fp.seek(self._base + offset)
+            # A seek may succeed and the read after it fail (fsspec's HTTP file
+            # on a server without Range requests): only a read tells.
+            chunk = self._fp.read(self._chunk_size)
         except (OSError, ValueError):
             self._seekable = False
+            with contextlib.suppress(OSError, ValueError):
+                self._fp.seek(self._base)  # back to the start, for a file that reads only from there
             return False
+        if not isinstance(chunk, bytes | bytearray):
+            raise TypeError("seedbundle.open() needs a binary file object: open the file with 'rb'")
         self._seekable = True
         self._locator.lazy = True
         self._locator.jump(offset, b"")
+        self._buffer += chunk
+        self._eof = not chunk
         return True
 
     def _take(self, size: int) -> bytes:
@@ -538,8 +563,11 @@ class BundleReader:
         strict = self._decoder.strict
         size = span.end - span.start
         base = self._base or 0  # a file that seeks also tells
-        self._fp.seek(base + span.start)
-        piece = _read_fully(self._fp, size + 3)
+        try:
+            self._fp.seek(base + span.start)
+            piece = _read_fully(self._fp, size + 3)
+        except ValueError as error:  # fsspec's HTTP file on a server without Range requests
+            raise io.UnsupportedOperation(f"random access needs a file that can seek: {error}") from error
         locator = _StreamLocator(self._fp, base, seekable=True)
         locator.jump(span.start, piece[:size])
         decoder = Decoder(locator, strict=strict)
