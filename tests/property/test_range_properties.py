@@ -84,7 +84,13 @@ def test_a_range_reports_the_error_of_loads_at_the_same_position(
     try:
         read_ranges(document, size, kind=kind, chunk_size=7, strict=strict)
     except BundleDecodeError as error:
-        got = (error.msg, error.lineno, error.colno, error.pos, error.line)
+        got: tuple[str, int, int, int, str] | None = (
+            error.msg,
+            error.lineno,
+            error.colno,
+            error.pos,
+            error.line,
+        )
     else:
         got = None
     if expected is not None and ("duplicate entry name" in expected[0] or "END marker counts" in expected[0]):
