@@ -462,7 +462,7 @@ class BundleReader:
     def end_count(self) -> int | None:
         """The count that the END marker states, once it has been read; None before, or without one.
 
-        A reader of a [byte range](../how-to/remote-and-ranges.md) cannot
+        A reader of a byte range (``open(..., byte_range=...)``) cannot
         check the count, since it holds only some of the entries: the range
         that holds the END line reports it here, and the caller compares it
         with the sum of the entries of all ranges. A reader of the whole
