@@ -1,4 +1,4 @@
-"""URLs through fsspec, for real on loopback only: memory://, file://, gzip and two HTTP servers.
+"""URLs through fsspec, for real on loopback only: memory://, file://, gzip, pyarrow and two HTTP servers.
 
 The HTTP servers are http.server threads on 127.0.0.1: one answers Range
 requests, one does not, and one of those sends no Content-Length, which
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import fsspec
+import pyarrow as pa
 import pytest
 
 import seedbundle
@@ -218,12 +219,20 @@ def _fsspec_gzip(data: bytes) -> Any:
     return fsspec.open("memory://gz/x.bundle.gz", "rb", compression="infer").open()
 
 
+def _arrow_gzip(data: bytes) -> Any:
+    # A stream that cannot seek, as pyarrow's readers of compressed files are.
+    return pa.CompressedInputStream(pa.BufferReader(gzip.compress(data)), "gzip")
+
+
 OPENERS: dict[str, Any] = {
     "bytesio": io.BytesIO,
     "pipe": _Pipe,
     "gzip": _gzip,
     "os-pipe": _os_pipe,
     "fsspec-gzip": _fsspec_gzip,
+    "arrow-buffer": pa.BufferReader,
+    "arrow-python-file": lambda data: pa.PythonFile(io.BytesIO(data), mode="r"),
+    "arrow-gzip-stream": _arrow_gzip,
 }
 
 
@@ -300,6 +309,12 @@ def server(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
         httpd.shutdown()
         httpd.server_close()
         thread.join()
+
+
+def test_random_access_over_arrow_files() -> None:
+    assert seedbundle.open(pa.BufferReader(DATA))["f05.txt"] == BUNDLE["f05.txt"]
+    with pytest.raises(io.UnsupportedOperation):
+        seedbundle.open(_arrow_gzip(DATA))["f05.txt"]
 
 
 def test_http_reads_a_bundle_larger_than_a_block(server: tuple[str, str]) -> None:
