@@ -172,6 +172,18 @@ def test_a_failed_write_to_a_file_url_leaves_the_old_file(tmp_path: Path) -> Non
     assert seedbundle.load(url) == BUNDLE
 
 
+def test_a_file_url_is_written_like_its_path(tmp_path: Path) -> None:
+    target = tmp_path / "a.bundle"
+    target.write_bytes(b"old")
+    target.chmod(0o640)
+    link = tmp_path / "link.bundle"
+    link.symlink_to(target)
+    seedbundle.dump(BUNDLE, link.as_uri())
+    assert link.is_symlink()
+    assert target.read_bytes() == DATA
+    assert target.stat().st_mode & 0o777 == 0o640
+
+
 def test_a_failed_dump_leaves_nothing(memory: Any) -> None:
     with pytest.raises(TypeError):
         seedbundle.dump("not a bundle", "memory://d/x.bundle")  # type: ignore[arg-type]

@@ -11,7 +11,7 @@ from typing import IO, Any
 from ._atomic import AtomicFile
 from ._encoder import iter_encode
 from ._model import Bundle
-from ._remote import RemoteOutput, check_storage_options, is_url, open_url_for_reading
+from ._remote import check_storage_options, is_url, open_url_for_reading, output_for_url
 from ._scanner import scan
 
 __all__ = ["dump", "dumps", "load", "loads"]
@@ -182,9 +182,7 @@ def dump(
         raise TypeError(f"dump() needs a Bundle, not {type(bundle).__name__}")
     check_storage_options(fp, storage_options)
     if isinstance(fp, str | os.PathLike):
-        output: AtomicFile | RemoteOutput = (
-            RemoteOutput(fp, storage_options) if is_url(fp) else AtomicFile(fp)  # type: ignore[arg-type]
-        )
+        output = output_for_url(str(fp), storage_options) if is_url(fp) else AtomicFile(fp)
         try:
             dump(bundle, output.file, sha256=sha256)
         except BaseException:

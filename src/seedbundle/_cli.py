@@ -35,7 +35,7 @@ from ._model import Bundle, Entry
 from ._names import check_names
 from ._pack import pack_to
 from ._profile import PromptProfile
-from ._remote import RemoteOutput, is_url, open_url_for_reading
+from ._remote import is_url, open_url_for_reading, output_for_url
 from ._select import Ignored
 from ._stream import open as open_bundle
 from ._syntax import encode_name
@@ -605,7 +605,7 @@ def _output(path: str) -> Iterator[IO[bytes]]:
 
 def _remote_output(url: str) -> Iterator[IO[bytes]]:
     """The output at a URL, committed only if the command succeeds; options come from fsspec's config."""
-    output = RemoteOutput(url, None)
+    output = output_for_url(url, None)
     try:
         yield output.file
     except BaseException:

@@ -6,14 +6,15 @@ imported only when a URL is opened. Which strings are URLs, and what
 scheme and ``://`` is a URL, everything else is a local path, and
 ``storage_options`` with a local path is a ``ValueError``.
 
-Writing is atomic where the filesystem allows it. A file that fsspec opens
-with ``autocommit=False`` and that honours it (a local file, and the
-buffered files of object stores such as s3fs, gcsfs and adlfs, which finish
-the upload only on commit) is committed when the bundle is complete and
-discarded otherwise. A filesystem that writes through whatever it is told
-(``memory://``) gets the bundle under a temporary name beside the target,
-moved over the target when it is complete and removed otherwise; the move
-is as atomic as the filesystem's ``mv``.
+Writing is atomic where the filesystem allows it. A local file
+(``file://``) is written by [`AtomicFile`][seedbundle._atomic.AtomicFile],
+like a path. A file that fsspec opens with ``autocommit=False`` and that
+honours it (the buffered files of object stores such as s3fs, gcsfs and
+adlfs, which finish the upload only on commit) is committed when the bundle
+is complete and discarded otherwise. A filesystem that writes through
+whatever it is told (``memory://``) gets the bundle under a temporary name
+beside the target, moved over the target when it is complete and removed
+otherwise; the move is as atomic as the filesystem's ``mv``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ import secrets
 from collections.abc import Mapping
 from typing import IO, Any
 
-__all__ = ["RemoteOutput", "check_storage_options", "is_url", "open_url_for_reading"]
+from ._atomic import AtomicFile
+
+__all__ = ["RemoteOutput", "check_storage_options", "is_url", "open_url_for_reading", "output_for_url"]
 
 # pandas' _RFC_3986_PATTERN: a scheme, then '://'. A Windows path (C:\x) has no '//'.
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+\-.]*://")
@@ -64,6 +67,20 @@ def open_url_for_reading(url: str, storage_options: Mapping[str, Any] | None) ->
     fs, path = _filesystem(url, storage_options)
     file: IO[bytes] = fs.open(path, "rb")
     return file
+
+
+def output_for_url(url: str, storage_options: Mapping[str, Any] | None) -> AtomicFile | RemoteOutput:
+    """Where a bundle written to ``url`` goes until it is committed or discarded."""
+    fs, path = _filesystem(url, storage_options)
+    if "file" in _protocols(fs):
+        # A local file: the one mechanism for paths, which keeps permissions and links.
+        return AtomicFile(path)
+    return RemoteOutput(url, storage_options)
+
+
+def _protocols(fs: Any) -> tuple[str, ...]:
+    protocol = fs.protocol
+    return (protocol,) if isinstance(protocol, str) else tuple(protocol)
 
 
 class RemoteOutput:

@@ -20,7 +20,7 @@ from ._decoder import Decoder
 from ._encoder import Base64Body, Survey, TextBody, encode_comment, encode_end, encode_entry, encode_header
 from ._errors import BundleEncodeError, PackError, locate_in
 from ._model import Entry, check_comment
-from ._remote import RemoteOutput, check_storage_options, is_url, open_url_for_reading
+from ._remote import check_storage_options, is_url, open_url_for_reading, output_for_url
 from ._scanner import scan_entries, start_of_entries
 from ._syntax import BOM, LineError, parse_header_line, shown
 
@@ -973,9 +973,10 @@ def open(
     to directly. A directory, or an invalid comment, is refused before
     anything is created.
 
-    Writing to a URL is atomic where the filesystem allows it: a file that
-    honours fsspec's ``autocommit=False`` (a local file, an object store's
-    upload) is committed only when the bundle is complete. A filesystem that
+    Writing to a URL is atomic where the filesystem allows it: a
+    ``file://`` URL is written as its path is, and a file that honours
+    fsspec's ``autocommit=False`` (an object store's upload) is committed
+    only when the bundle is complete. A filesystem that
     writes at once (``memory://``) gets the bundle under a temporary name
     beside the target, moved over it when complete and removed otherwise.
 
@@ -1022,9 +1023,9 @@ def open(
             raise ValueError("byte_range is for reading only")
         if is_url(file):
             assert isinstance(file, str)
-            return BundleWriter._to_output(
-                RemoteOutput(file, storage_options), comment=comment, sha256=sha256
-            )
+            check_comment(comment)  # before the temporary file exists
+            output = output_for_url(file, storage_options)
+            return BundleWriter._to_output(output, comment=comment, sha256=sha256)
         if isinstance(file, str | os.PathLike):
             return BundleWriter._to_path(file, comment=comment, sha256=sha256)
         return BundleWriter(file, comment=comment, sha256=sha256)
