@@ -421,3 +421,21 @@ def test_the_command_line_reads_and_writes_urls(memory: Any, capsys: pytest.Capt
     assert not memory.exists("/cli/c.bundle")
     assert main(["check", "memory://cli/missing.bundle"]) == 1
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_the_command_line_packs_unpacks_and_joins_at_urls(memory: Any, tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "a.txt").write_text("A\n")
+    (tree / "b.txt").write_text("B" * 5000 + "\n")
+    assert main(["pack", str(tree), "-q", "-o", "memory://cli/tree.bundle"]) == 0
+    packed = seedbundle.load("memory://cli/tree.bundle")
+    assert packed.names == ("a.txt", "b.txt")
+    assert main(["unpack", "memory://cli/tree.bundle", "-C", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "b.txt").read_text() == "B" * 5000 + "\n"
+    volumes = str(tmp_path / "v-%d.bundle")
+    assert main(["pack", str(tree), "-q", "--max-bytes", "5100", "-o", volumes]) == 0
+    parts = sorted(str(path) for path in tmp_path.glob("v-*.bundle"))
+    assert len(parts) == 2
+    assert main(["join", *parts, "-o", "memory://cli/j.bundle"]) == 0
+    assert seedbundle.load("memory://cli/j.bundle") == packed

@@ -821,6 +821,9 @@ def _join(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         join(args.volumes, sys.stdout.buffer)
         sys.stdout.buffer.flush()
+    elif is_url(args.output):
+        with _output(args.output) as out:
+            join(args.volumes, out)
     else:
         join(args.volumes, args.output)
     return 0
@@ -848,12 +851,15 @@ def _write_pack(args: argparse.Namespace) -> tuple[int, int]:
 
         if args.output == STDIO:
             sys.stdout.flush()
-        count = pack_to(
-            args.directory,
-            sys.stdout.buffer if args.output == STDIO else args.output,
-            progress=progress,
-            **_pack_options(args),
-        )
+        with contextlib.ExitStack() as stack:
+            # A URL is written through the command's output, committed only on success.
+            target = stack.enter_context(_output(args.output)) if is_url(args.output) else args.output
+            count = pack_to(
+                args.directory,
+                sys.stdout.buffer if args.output == STDIO else target,
+                progress=progress,
+                **_pack_options(args),
+            )
     if args.output == STDIO:
         sys.stdout.buffer.flush()
     return count, total_bytes
