@@ -264,6 +264,8 @@ def test_every_reader_error_is_a_bundle_decode_error(opener: str, damage: str) -
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     files: ClassVar[dict[str, bytes]] = {}
+    requests: ClassVar[list[str]] = []
+    ranges_asked: ClassVar[list[str]] = []
     ranges = True
     length = True
 
@@ -274,6 +276,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self._serve(body=False)
 
     def do_GET(self) -> None:
+        self.requests.append(self.headers.get("X-Asked-By", ""))
+        self.ranges_asked.append(self.headers.get("Range", ""))
         self._serve(body=True)
 
     def _serve(self, *, body: bool) -> None:
@@ -311,7 +315,13 @@ SERVERS = {
 @pytest.fixture(params=list(SERVERS))
 def server(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
     files = {"/a.bundle": DATA, **{f"/{name}.bundle": data for name, data in DAMAGED.items()}}
-    handler = type("Handler", (_Handler,), {"files": files, **SERVERS[request.param]})
+    _requests.clear()
+    _ranges_asked.clear()
+    handler = type(
+        "Handler",
+        (_Handler,),
+        {"files": files, "requests": _requests, "ranges_asked": _ranges_asked, **SERVERS[request.param]},
+    )
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -329,10 +339,19 @@ def test_random_access_over_arrow_files() -> None:
         seedbundle.open(_arrow_gzip(DATA))["f05.txt"]
 
 
+# The X-Asked-By and Range headers of the GET requests that the current server was sent.
+_requests: list[str] = []
+_ranges_asked: list[str] = []
+
+
 def test_http_reads_a_bundle_larger_than_a_block(server: tuple[str, str]) -> None:
     url, _ = server
     assert len(DATA) > 4 * BLOCK["block_size"]
-    assert seedbundle.load(f"{url}/a.bundle", storage_options=BLOCK) == BUNDLE
+    asked = {**BLOCK, "headers": {"X-Asked-By": "seedbundle"}}
+    assert seedbundle.load(f"{url}/a.bundle", storage_options=asked) == BUNDLE
+    # storage_options reached the filesystem, which sent the header with every request.
+    assert _requests
+    assert set(_requests) == {"seedbundle"}
     with seedbundle.open(f"{url}/a.bundle", storage_options=BLOCK) as reader:
         assert reader.comment == BUNDLE.comment
         assert list(reader) == list(BUNDLE.entries)
@@ -390,6 +409,22 @@ def test_http_byte_ranges_tile_the_bundle(server: tuple[str, str]) -> None:
             counts.append(r.end_count)
     assert entries == list(BUNDLE.entries)
     assert [count for count in counts if count is not None] == [len(entries)]
+
+
+def test_a_byte_range_over_range_requests_reads_only_its_part(server: tuple[str, str]) -> None:
+    url, kind = server
+    start = len(DATA) - 9000
+    with seedbundle.open(f"{url}/a.bundle", storage_options=BLOCK, byte_range=(start, len(DATA))) as reader:
+        names = [entry.name for entry in reader]
+    assert names == [
+        entry.name for entry in BUNDLE.entries if DATA.index(f"<<<FILE {entry.name}".encode()) >= start
+    ]
+    first = [int(asked.split("=")[1].split("-")[0]) if asked else 0 for asked in _ranges_asked]
+    assert first
+    if kind == "range":
+        assert min(first) >= start - BLOCK["block_size"]
+    else:  # the server sends the whole file, and the reader skips to the range
+        assert min(first) == 0
 
 
 def test_a_byte_range_error_has_the_position_of_loads(server: tuple[str, str]) -> None:
