@@ -99,6 +99,16 @@ def test_without_fsspec_a_url_says_what_to_install(monkeypatch: pytest.MonkeyPat
         seedbundle.dump(BUNDLE, "memory://a.bundle")
 
 
+def test_a_protocol_without_its_package_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As if aiohttp were not installed, even after another test used http://.
+    monkeypatch.setitem(sys.modules, "aiohttp", None)
+    monkeypatch.delitem(sys.modules, "fsspec.implementations.http", raising=False)
+    for protocol in ("http", "https"):
+        monkeypatch.delitem(sys.modules["fsspec.registry"]._registry, protocol, raising=False)
+    with pytest.raises(ImportError, match=r"'http://127\.0\.0\.1:1/a' needs a package that is not installed"):
+        seedbundle.load("http://127.0.0.1:1/a")
+
+
 def test_the_command_line_without_fsspec_says_what_to_install(tmp_path: Path) -> None:
     blocker = tmp_path / "fsspec.py"
     blocker.write_text("raise ImportError('no fsspec here')\n")

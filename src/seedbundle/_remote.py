@@ -58,7 +58,9 @@ def _filesystem(url: str, storage_options: Mapping[str, Any] | None) -> tuple[An
     try:
         fs, path = fsspec.core.url_to_fs(url, **dict(storage_options or {}))
     except ImportError as error:  # a protocol whose own package is missing (s3fs, gcsfs)
-        raise ImportError(f"{error} (seedbundle reads {url!r} through fsspec)") from None
+        raise ImportError(
+            f"{url!r} needs a package that is not installed: {error} (for http:// and https://: {_INSTALL})"
+        ) from None
     return fs, path
 
 
