@@ -91,6 +91,26 @@ def test_storage_options_need_a_url(tmp_path: Path) -> None:
             call()
 
 
+@pytest.mark.parametrize(
+    ("byte_range", "error"),
+    [
+        ((5, 4), ValueError),
+        ((-1, 4), ValueError),
+        ([0, 4], TypeError),
+        ((0, 4.0), TypeError),
+        ((True, 4), TypeError),
+    ],
+)
+def test_a_bad_byte_range_is_refused(tmp_path: Path, byte_range: Any, error: type[Exception]) -> None:
+    path = tmp_path / "a.bundle"
+    seedbundle.dump(BUNDLE, path)
+    with pytest.raises(error, match="byte_range"):
+        seedbundle.open(path, byte_range=byte_range)
+    with pytest.raises(ValueError, match="for reading only"):
+        seedbundle.open(tmp_path / "b.bundle", "w", byte_range=(0, 1))  # type: ignore[call-overload]
+    assert not (tmp_path / "b.bundle").exists()
+
+
 def test_without_fsspec_a_url_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "fsspec", None)
     with pytest.raises(ImportError, match=re.escape("pip install 'seedbundle[remote]'")):
@@ -227,8 +247,12 @@ def _os_pipe(data: bytes) -> io.BufferedReader:
     read, write = os.pipe()
 
     def feed() -> None:
-        os.write(write, data)
-        os.close(write)
+        try:
+            os.write(write, data)
+        except BrokenPipeError:  # the reader stopped at an error and closed its end
+            pass
+        finally:
+            os.close(write)
 
     threading.Thread(target=feed, daemon=True).start()
     return os.fdopen(read, "rb")
@@ -264,7 +288,10 @@ def test_every_reader_error_is_a_bundle_decode_error(opener: str, damage: str) -
     expected = _expected(damage)
     for chunk_size in (1000, 1 << 20):
         fp = OPENERS[opener](DAMAGED[damage])
-        got = _error(lambda fp=fp, size=chunk_size: list(seedbundle.BundleReader(fp, chunk_size=size)))
+        try:
+            got = _error(lambda fp=fp, size=chunk_size: list(seedbundle.BundleReader(fp, chunk_size=size)))
+        finally:
+            fp.close()
         assert got[:4] == expected[:4]
         assert expected[4].startswith(got[4])
 

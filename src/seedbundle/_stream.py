@@ -1009,6 +1009,7 @@ def open(
     Changed in version 1.1.0: URLs, ``storage_options`` and ``byte_range``.
     """
     check_storage_options(file, storage_options)
+    _check_range(byte_range)  # before a file is opened
     if mode == "r":
         if is_url(file):
             assert isinstance(file, str)
