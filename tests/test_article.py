@@ -9,7 +9,9 @@ import re
 import attrs
 import pytest
 
+import seedbundle
 from seedbundle import Article, Bundle, BundleDecodeError, BundleEncodeError, Entry, dumps, loads
+from seedbundle._article import ARTICLE_NAME
 
 DAY = datetime.date(2022, 1, 22)
 URL = "https://example.org/news/a"
@@ -60,9 +62,12 @@ def test_id_and_filename_come_from_the_url() -> None:
     assert article.id == ID
     assert article.filename(0) == f"000_{ID}.txt"
     assert article.filename(999) == f"999_{ID}.txt"
-    for index in (-1, 1000):
-        with pytest.raises(BundleEncodeError, match="three digits"):
-            article.filename(index)
+    assert article.filename(1000) == f"1000_{ID}.txt"
+    assert article.filename(123456) == f"123456_{ID}.txt"
+    with pytest.raises(BundleEncodeError, match="0 or more"):
+        article.filename(-1)
+    with pytest.raises(TypeError, match="an int"):
+        article.filename(True)
 
 
 def test_to_text_lays_out_one_field_per_line() -> None:
@@ -155,8 +160,26 @@ def test_from_articles_rejects_non_articles_and_too_many() -> None:
     name = f"001_{ID}.txt"
     with pytest.raises(TypeError, match=f"'{name}' is a str, not an Article"):
         Bundle.from_articles({name: "x"})  # type: ignore[arg-type]
-    with pytest.raises(BundleEncodeError, match="three digits"):
-        Bundle.from_articles([_article()] * 1001)
+
+
+def test_from_articles_names_past_999_with_a_wider_index() -> None:
+    articles = [_article(url=f"https://example.org/{n}") for n in range(1002)]
+    bundle = Bundle.from_articles(articles)
+    # The first 1000 names are exactly those of version 1.0.
+    assert bundle.names[:1000] == tuple(f"{n:03d}_{a.id}.txt" for n, a in enumerate(articles[:1000]))
+    assert bundle.names[0] == "000_" + articles[0].id + ".txt"
+    assert bundle.names[1000:] == (f"1000_{articles[1000].id}.txt", f"1001_{articles[1001].id}.txt")
+    assert sorted(bundle.names, key=lambda name: (len(name), name)) == list(bundle.names)
+    again = seedbundle.loads(seedbundle.dumps(bundle)).articles()
+    assert list(again.values()) == articles
+    assert Bundle.from_articles(again) == bundle
+
+
+@pytest.mark.parametrize("name", [f"0999_{ID}.txt", f"01000_{ID}.txt", f"99_{ID}.txt", f"1000_{ID}.TXT"])
+def test_article_name_refuses_leading_zeros_past_three_digits(name: str) -> None:
+    assert not ARTICLE_NAME.fullmatch(name)
+    assert ARTICLE_NAME.fullmatch(f"1000_{ID}.txt")
+    assert ARTICLE_NAME.fullmatch(f"000_{ID}.txt")
 
 
 def test_articles_skips_entries_with_other_names_and_keeps_order() -> None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
+from collections.abc import Mapping
 from typing import IO, Any
 
+from ._atomic import AtomicFile
 from ._encoder import iter_encode
 from ._model import Bundle
+from ._remote import check_storage_options, is_url, open_url_for_reading, output_for_url
 from ._scanner import scan
 
 __all__ = ["dump", "dumps", "load", "loads"]
@@ -56,20 +61,33 @@ def loads(document: str | bytes | bytearray | memoryview, /, *, strict: bool = T
     return scan(_as_bytes(document), strict=strict)
 
 
-def load(fp: IO[bytes], /, *, strict: bool = True) -> Bundle:
-    """Read a bundle from a binary file object.
+def load(
+    fp: IO[bytes] | str | os.PathLike[str],
+    /,
+    *,
+    strict: bool = True,
+    storage_options: Mapping[str, Any] | None = None,
+) -> Bundle:
+    """Read a bundle from a binary file object, a path or a URL.
 
     The file must be opened in binary mode, so that no newline translation
     can change the bytes. For bundles larger than memory use
     [`seedbundle.open`][seedbundle.open] instead.
 
     Args:
-        fp: A readable binary file object.
+        fp: A readable binary file object, a path, or a URL such as
+            ``"s3://bucket/a.bundle"``, read through fsspec (``pip install
+            'seedbundle[remote]'``).
         strict: As for [`loads`][loads].
+        storage_options: For a URL, the options of its fsspec filesystem.
 
     Raises:
         BundleDecodeError: As for [`loads`][loads].
         TypeError: If ``fp`` is a text file.
+        ValueError: If ``storage_options`` is given without a URL.
+        ImportError: For a URL, if fsspec is not installed.
+
+    Changed in version 1.1.0: paths, URLs and ``storage_options``.
 
     Examples:
         >>> import io, seedbundle
@@ -78,6 +96,14 @@ def load(fp: IO[bytes], /, *, strict: bool = True) -> Bundle:
 
     Added in version 1.0.0.
     """
+    check_storage_options(fp, storage_options)
+    if is_url(fp):
+        assert isinstance(fp, str)
+        with contextlib.closing(open_url_for_reading(fp, storage_options)) as remote:
+            return load(remote, strict=strict)
+    if isinstance(fp, str | os.PathLike):
+        with open(fp, "rb") as file:
+            return load(file, strict=strict)
     data: Any = fp.read()
     if isinstance(data, str):
         raise TypeError("load() needs a binary file object: open the file with 'rb'")
@@ -115,17 +141,33 @@ def dumps(bundle: Bundle, /, *, sha256: bool = False) -> str:
     return "".join([piece.decode("utf-8") for piece in iter_encode(bundle, sha256=sha256)])
 
 
-def dump(bundle: Bundle, fp: IO[bytes], /, *, sha256: bool = False) -> None:
-    """Write a bundle in canonical form to a binary file object.
+def dump(
+    bundle: Bundle,
+    fp: IO[bytes] | str | os.PathLike[str],
+    /,
+    *,
+    sha256: bool = False,
+    storage_options: Mapping[str, Any] | None = None,
+) -> None:
+    """Write a bundle in canonical form to a binary file object, a path or a URL.
+
+    A path or a URL is written as [`seedbundle.open`][seedbundle.open] writes
+    it: it is replaced only once the whole bundle is written.
 
     Args:
         bundle: The bundle to write.
-        fp: A writable binary file object.
+        fp: A writable binary file object, a path, or a URL written through
+            fsspec (``pip install 'seedbundle[remote]'``).
         sha256: As for [`dumps`][dumps].
+        storage_options: For a URL, the options of its fsspec filesystem.
 
     Raises:
         TypeError: If ``bundle`` is not a [`Bundle`][Bundle] or ``fp`` is a
             text file.
+        ValueError: If ``storage_options`` is given without a URL.
+        ImportError: For a URL, if fsspec is not installed.
+
+    Changed in version 1.1.0: paths, URLs and ``storage_options``.
 
     Examples:
         >>> import io, seedbundle
@@ -138,6 +180,16 @@ def dump(bundle: Bundle, fp: IO[bytes], /, *, sha256: bool = False) -> None:
     """
     if not isinstance(bundle, Bundle):
         raise TypeError(f"dump() needs a Bundle, not {type(bundle).__name__}")
+    check_storage_options(fp, storage_options)
+    if isinstance(fp, str | os.PathLike):
+        output = output_for_url(str(fp), storage_options) if is_url(fp) else AtomicFile(fp)
+        try:
+            dump(bundle, output.file, sha256=sha256)
+        except BaseException:
+            output.discard()
+            raise
+        output.commit()
+        return
     if isinstance(fp, io.TextIOBase):
         raise TypeError("dump() needs a binary file object: open the file with 'wb'")
     for piece in iter_encode(bundle, sha256=sha256):

@@ -13,7 +13,8 @@ from ._errors import BundleDecodeError, BundleEncodeError, locate_in
 
 __all__ = ["ARTICLE_NAME", "Article", "articles_from_bundle"]
 
-ARTICLE_NAME = re.compile(r"[0-9]{3}_[0-9a-f]{16}\.txt")
+# The index has three digits up to 999, then as many as it needs, never a leading zero.
+ARTICLE_NAME = re.compile(r"(?:[0-9]{3}|[1-9][0-9]{3,})_[0-9a-f]{16}\.txt")
 _DATE = re.compile(r"[0-9]{8}")
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s]+")
 
@@ -57,7 +58,9 @@ class Article:
 
     Its text is the title, the date as ``YYYYMMDD``, the source URL, then
     one line per paragraph, each line ending in a newline. In a bundle it is
-    named ``NNN_<16 hex digits>.txt``.
+    named ``NNN_<16 hex digits>.txt``, where ``NNN`` is its index: three
+    digits from ``000`` to ``999``, then as many digits as the index needs
+    (``1000``, ``12345``), never with a leading zero.
 
     Args:
         title: The headline, on one line.
@@ -104,18 +107,36 @@ class Article:
         return hashlib.sha256(self.url.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
     def filename(self, index: int) -> str:
-        """The entry name for this article at ``index`` (0 to 999) in a bundle.
+        """The entry name for this article at ``index`` in a bundle.
+
+        The index is zero-padded to three digits; from 1000 on it is written
+        with as many digits as it needs. So the names of the first 1000
+        articles are those of version 1.0, and sorting names by length,
+        then by name, sorts them by index. (Sorting by name alone does not
+        past 999: ``1000_…`` sorts before ``101_…``.)
+
+        Raises:
+            BundleEncodeError: If the index is negative.
+            TypeError: If the index is not an int.
 
         Examples:
             >>> import datetime
             >>> from seedbundle import Article
-            >>> Article("T", datetime.date(2022, 1, 22), "https://example.org/").filename(7)
+            >>> article = Article("T", datetime.date(2022, 1, 22), "https://example.org/")
+            >>> article.filename(7)
             '007_8198d1bac40a1033.txt'
+            >>> article.filename(1000)
+            '1000_8198d1bac40a1033.txt'
 
         Added in version 1.0.0.
+
+        Changed in version 1.1.0: an index of 1000 or more is written with
+        as many digits as it needs; it was refused.
         """
-        if not 0 <= index <= 999:
-            raise BundleEncodeError(f"an article index has three digits (0 to 999), not {index}")
+        if not isinstance(index, int) or isinstance(index, bool):
+            raise TypeError(f"an article index is an int, not {type(index).__name__}")
+        if index < 0:
+            raise BundleEncodeError(f"an article index is 0 or more, not {index}")
         return f"{index:03d}_{self.id}.txt"
 
     def to_text(self) -> str:

@@ -57,6 +57,7 @@ from ._model import Entry
 from ._names import check_names
 from ._pack import pack_to
 from ._profile import PromptProfile
+from ._remote import is_url
 from ._select import Ignored
 from ._stream import open as open_bundle
 from ._syntax import encode_name
@@ -172,6 +173,8 @@ def _run(argv: Sequence[str] | None) -> int:
         return _BROKEN_PIPE
     except OSError as error:
         _error(_describe_os_error(error))
+    except ImportError as error:  # an optional extra that is not installed
+        _error(str(error))
     return 1
 
 
@@ -636,6 +639,9 @@ def _join(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         join(args.volumes, sys.stdout.buffer)
         sys.stdout.buffer.flush()
+    elif is_url(args.output):
+        with _output(args.output) as out:
+            join(args.volumes, out)
     else:
         join(args.volumes, args.output)
     return 0
@@ -681,18 +687,19 @@ def _write_pack(args: argparse.Namespace) -> tuple[int, int, _Tokens | None]:
 
         if args.output == STDIO:
             sys.stdout.flush()
-        output: str | IO[bytes] = args.output
-        if args.output == STDIO:
-            output = sys.stdout.buffer if tally is None else _Tee(sys.stdout.buffer, tally)  # type: ignore[assignment]
-        count = pack_to(
-            args.directory,
-            output,
-            progress=progress,
-            **_pack_options(args),
-        )
+        with contextlib.ExitStack() as stack:
+            output: str | IO[bytes] = args.output
+            if args.output == STDIO:
+                output = sys.stdout.buffer
+            elif is_url(args.output):
+                # A URL is written through the command's output, committed only on success.
+                output = stack.enter_context(_output(args.output))
+            if tally is not None and not isinstance(output, str):
+                output = _Tee(output, tally)  # type: ignore[assignment]
+            count = pack_to(args.directory, output, progress=progress, **_pack_options(args))
     if args.output == STDIO:
         sys.stdout.buffer.flush()
-    elif tally is not None:
+    elif tally is not None and not is_url(args.output):
         with open(args.output, "rb") as written:
             while chunk := written.read(1 << 20):
                 tally.write(chunk)

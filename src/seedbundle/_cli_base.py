@@ -13,6 +13,7 @@ from typing import IO, Any, NoReturn
 
 from ._atomic import atomic_output
 from ._errors import BundleDecodeError
+from ._remote import is_url, open_url_for_reading, output_for_url
 
 PROGRAM = "seedbundle"
 STDIO = "-"
@@ -126,6 +127,10 @@ def _input(path: str) -> Iterator[IO[bytes]]:
     if path == STDIO:
         yield sys.stdin.buffer
         return
+    if is_url(path):
+        with contextlib.closing(open_url_for_reading(path, None)) as remote:
+            yield remote
+        return
     with open(path, "rb") as file:
         yield file
 
@@ -137,8 +142,22 @@ def _output(path: str) -> Iterator[IO[bytes]]:
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
         return
+    if is_url(path):
+        yield from _remote_output(path)
+        return
     with atomic_output(path) as output:
         yield output.file
+
+
+def _remote_output(url: str) -> Iterator[IO[bytes]]:
+    """The output at a URL, committed only if the command succeeds; options come from fsspec's config."""
+    output = output_for_url(url, None)
+    try:
+        yield output.file
+    except BaseException:
+        output.discard()
+        raise
+    output.commit()
 
 
 def _print(text: str) -> None:

@@ -291,13 +291,15 @@ class Bundle:
         """Build a bundle of seed documents.
 
         Given a sequence, the articles are named ``NNN_<id>.txt`` in order,
-        where ``NNN`` is the 3-digit index and ``<id>`` is [`Article.id`][Article.id].
+        where ``NNN`` is the index, zero-padded to three digits (from 1000
+        on, as many digits as it needs; see [`Article.filename`][seedbundle.Article.filename]),
+        and ``<id>`` is [`Article.id`][Article.id].
         Given a mapping (such as the result of [`articles`][articles]), its names
         are kept, so the round trip is exact.
 
         Raises:
-            BundleEncodeError: For more than 1000 articles, a name that does
-                not fit ``NNN_<16 lowercase hex>.txt``, or a duplicate name.
+            BundleEncodeError: For a name that does not fit
+                ``NNN_<16 lowercase hex>.txt``, or a duplicate name.
 
         Examples:
             >>> import datetime
@@ -307,6 +309,8 @@ class Bundle:
             ('000_8198d1bac40a1033.txt',)
 
         Added in version 1.0.0.
+
+        Changed in version 1.1.0: more than 1000 articles.
         """
         return _bundle_from_articles(articles, comment=comment)
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import builtins
 import codecs
+import contextlib
 import hashlib
 import io
 import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from types import TracebackType
-from typing import IO, Literal, overload
+from typing import IO, Any, Literal, Protocol, overload
 
 import attrs
 
@@ -19,6 +20,7 @@ from ._decoder import Decoder
 from ._encoder import Base64Body, Survey, TextBody, encode_comment, encode_end, encode_entry, encode_header
 from ._errors import BundleEncodeError, PackError, locate_in
 from ._model import Entry, check_comment
+from ._remote import check_storage_options, is_url, open_url_for_reading, output_for_url
 from ._scanner import scan_entries, start_of_entries
 from ._syntax import BOM, LineError, parse_header_line, shown
 
@@ -32,6 +34,17 @@ _CONTINUATION = bytes(range(0x80, 0xC0))
 
 def _characters(block: bytes) -> int:
     return len(block) if block.isascii() else len(block.translate(None, _CONTINUATION))
+
+
+class _Output(Protocol):
+    """Where a writer's bundle goes: a local AtomicFile, or a RemoteOutput."""
+
+    @property
+    def file(self) -> IO[bytes]: ...
+
+    def commit(self) -> None: ...
+
+    def discard(self) -> None: ...
 
 
 @attrs.frozen
@@ -138,21 +151,36 @@ class _StreamLocator:
 
     def _count_to(self, offset: int) -> None:
         if self.counted > offset:
-            self.counted, self.lineno, self.pos, self.column, self.head = 0, 1, 0, 0, b""
+            self._restart()
         resume = self.fp.tell()
+        try:
+            self._count_from_file(offset)
+        except (OSError, ValueError):
+            # Some files read again only from their start (fsspec's HTTP file
+            # on a server without Range requests): count from there.
+            self._restart()
+            self._count_from_file(offset)
+        self.fp.seek(resume)
+
+    def _count_from_file(self, offset: int) -> None:
         self.fp.seek(self.base + self.counted)
         while self.counted < offset:
             block = self.fp.read(min(_CHUNK, offset - self.counted))
             if not block:  # the file shrank since the window was read
                 break
             self._add(block)
-        self.fp.seek(resume)
+
+    def _restart(self) -> None:
+        self.counted, self.lineno, self.pos, self.column, self.head = 0, 1, 0, 0, b""
 
     def _rest_of_line(self) -> bytes:
         """What follows the window up to the end of its last line (seekable input only)."""
         resume = self.fp.tell()
-        self.fp.seek(self.base + self.offset + len(self.window))
-        rest = _read_fully(self.fp, _LINE_SHOWN, until=b"\n")
+        try:
+            self.fp.seek(self.base + self.offset + len(self.window))
+            rest = _read_fully(self.fp, _LINE_SHOWN, until=b"\n")
+        except (OSError, ValueError):
+            rest = b""  # a file that reads only from its start: the line is shown in part
         self.fp.seek(resume)
         end = rest.find(b"\n")
         return rest if end < 0 else rest[:end]
@@ -207,17 +235,30 @@ class BundleReader:
     """
 
     def __init__(
-        self, fp: IO[bytes], *, strict: bool = True, close: bool = False, chunk_size: int = _CHUNK
+        self,
+        fp: IO[bytes],
+        *,
+        strict: bool = True,
+        close: bool = False,
+        chunk_size: int = _CHUNK,
+        byte_range: tuple[int, int] | None = None,
     ) -> None:
         if isinstance(fp, io.TextIOBase):
             raise TypeError("seedbundle.open() needs a binary file object: open the file with 'rb'")
         self._fp = fp
         self._close = close
         self._chunk_size = chunk_size
-        seekable = fp.seekable()
-        self._base = fp.tell() if seekable else 0
-        self._locator = _StreamLocator(fp, self._base, seekable=seekable)
+        self._range = _check_range(byte_range)
+        self._range_done = False
+        self._bom_line = -1  # where the first marker follows a BOM: its line starts at 0
+        # seekable() is only a claim (fsspec's streaming HTTP file says True and
+        # cannot seek): it is tried on the first read, and None until then.
+        self._seekable: bool | None = None
+        self._base = _tell(fp)
+        self._locator = _StreamLocator(fp, self._base or 0, seekable=False)
         self._decoder = Decoder(self._locator, strict=strict)
+        if self._range is not None:
+            self._decoder.check_count = False
         self._buffer = bytearray()
         self._eof = False
         self._started = False
@@ -236,10 +277,55 @@ class BundleReader:
         chunk = self._fp.read(self._chunk_size)
         if not isinstance(chunk, bytes | bytearray):
             raise TypeError("seedbundle.open() needs a binary file object: open the file with 'rb'")
+        if self._seekable is None:
+            self._decide_seekable(len(chunk))
         if not chunk:
             self._eof = True
             return False
         self._buffer += chunk
+        return True
+
+    def _decide_seekable(self, read: int) -> None:
+        """Try whether the file seeks, just after its first ``read`` bytes; never trust seekable()."""
+        self._seekable = False
+        if self._base is None or not _claims_seekable(self._fp):
+            return
+        here = self._base + read
+        try:
+            self._fp.seek(max(here - 1, self._base))
+        except (OSError, ValueError):
+            return  # it did not move
+        try:
+            self._fp.seek(here)
+        except (OSError, ValueError):
+            # It moved back and cannot come forward: read the byte again.
+            self._fp.read(1)
+            return
+        self._seekable = True
+        self._locator.lazy = True
+
+    def _seek_into(self, offset: int) -> bool:
+        """Go straight to ``offset`` before anything was read, if the file really seeks."""
+        if self._base is None or not _claims_seekable(self._fp):
+            self._seekable = False
+            return False
+        try:
+            self._fp.seek(self._base + offset)
+            # A seek may succeed and the read after it fail (fsspec's HTTP file
+            # on a server without Range requests): only a read tells.
+            chunk = self._fp.read(self._chunk_size)
+        except (OSError, ValueError):
+            self._seekable = False
+            with contextlib.suppress(OSError, ValueError):
+                self._fp.seek(self._base)  # back to the start, for a file that reads only from there
+            return False
+        if not isinstance(chunk, bytes | bytearray):
+            raise TypeError("seedbundle.open() needs a binary file object: open the file with 'rb'")
+        self._seekable = True
+        self._locator.lazy = True
+        self._locator.jump(offset, b"")
+        self._buffer += chunk
+        self._eof = not chunk
         return True
 
     def _take(self, size: int) -> bytes:
@@ -264,6 +350,9 @@ class BundleReader:
 
     def _start(self) -> None:
         self._started = True
+        if self._range is not None and self._range[0] > 0:
+            self._skip_to(self._range[0])
+            return
         searched = 0
         while not self._eof:
             # The comment ends where the first marker line starts.
@@ -274,16 +363,69 @@ class BundleReader:
             self._fill()
         window = self._take(len(self._buffer))
         first = start_of_entries(self._decoder, window)
+        if window.startswith(BOM) and first == len(BOM):
+            self._bom_line = first
         # Give back what follows the comment; the window ends where the comment does.
         self._buffer[:0] = window[first:]
         self._locator.window = window[:first]
+
+    def _skip_to(self, start: int) -> None:
+        """Put the buffer on the first line that begins at or after ``start`` with '<<<'.
+
+        Every such line is structural, so it is an entry's FILE line or the
+        END line. What lies before it belongs to the ranges before this one.
+        """
+        at = start - 1  # the byte before: a line begins at ``start`` if it is an LF
+        if not self._seek_into(at):
+            while self._locator.offset + len(self._locator.window) < at:
+                missing = at - self._locator.offset - len(self._locator.window)
+                if not self._buffer and not self._fill():
+                    break
+                self._take(min(missing, len(self._buffer)))
+        while True:
+            found = self._buffer.find(b"\n<<<")
+            if found >= 0:
+                self._take(found + 1)
+                return
+            if len(self._buffer) > 3:  # keep what may begin a '\n<<<'
+                self._take(len(self._buffer) - 3)
+            if not self._fill():
+                self._take(len(self._buffer))
+                self._done = True
+                return
+
+    def _range_cut(self, buffer: bytearray) -> int:
+        """Where the buffer reaches the first structural line at or past the range's stop, or 0."""
+        assert self._range is not None
+        limit = self._range[1] - (self._locator.offset + len(self._locator.window))
+        return buffer.find(b"\n<<<", max(limit - 1, 0)) + 1
+
+    def _past_range(self) -> bool:
+        """Whether the buffer starts at or past the range's stop, so that this range is done."""
+        if self._range is None:
+            return False
+        here = self._locator.offset + len(self._locator.window)
+        return here >= self._range[1] and here != self._bom_line
 
     def _read_window(self) -> None:
         """Parse the next window into ``_pending``; set ``_done`` at the END marker or the end."""
         buffer = self._buffer
         searched = 0
+        if self._past_range() or self._range_done:
+            if not buffer and not self._fill():
+                # What this range read (its last entry, or the comment) runs to
+                # the end of the input: here is where the END marker is missing.
+                self._take(0)
+                self._decoder.read_eof(0)
+            self._done = True
+            return
         while True:
             if buffer.startswith(b"<<<FILE "):
+                if self._range is not None:
+                    cut = self._range_cut(buffer)
+                    if cut:
+                        self._range_done = True
+                        break
                 cut = buffer.rfind(b"\n<<<", searched) + 1
                 if cut or self._eof:
                     break
@@ -315,6 +457,28 @@ class BundleReader:
             epilogue = self._take(len(self._buffer))
             self._decoder.read_epilogue(epilogue, 0, len(epilogue))
         self._done = True
+
+    @property
+    def end_count(self) -> int | None:
+        """The count that the END marker states, once it has been read; None before, or without one.
+
+        A reader of a byte range (``open(..., byte_range=...)``) cannot
+        check the count, since it holds only some of the entries: the range
+        that holds the END line reports it here, and the caller compares it
+        with the sum of the entries of all ranges. A reader of the whole
+        bundle has checked it already.
+
+        Examples:
+            >>> import io, seedbundle
+            >>> data = b"<<<FILE a>>>\\n<<<FILE b>>>\\n<<<END 2>>>\\n"
+            >>> reader = seedbundle.open(io.BytesIO(data), byte_range=(13, 100))
+            >>> [entry.name for entry in reader], reader.end_count
+            (['b'], 2)
+
+        Added in version 1.1.0.
+        """
+        count = self._decoder.end_count
+        return None if count is None else int(count)
 
     @property
     def comment(self) -> str:
@@ -398,9 +562,13 @@ class BundleReader:
         span = self._index()[name]
         strict = self._decoder.strict
         size = span.end - span.start
-        self._fp.seek(self._base + span.start)
-        piece = _read_fully(self._fp, size + 3)
-        locator = _StreamLocator(self._fp, self._base, seekable=True)
+        base = self._base or 0  # a file that seeks also tells
+        try:
+            self._fp.seek(base + span.start)
+            piece = _read_fully(self._fp, size + 3)
+        except ValueError as error:  # fsspec's HTTP file on a server without Range requests
+            raise io.UnsupportedOperation(f"random access needs a file that can seek: {error}") from error
+        locator = _StreamLocator(self._fp, base, seekable=True)
         locator.jump(span.start, piece[:size])
         decoder = Decoder(locator, strict=strict)
         if not _holds_entry(piece, size, name, strict=strict):
@@ -420,7 +588,13 @@ class BundleReader:
             return self._spans
         if self._iterated:
             raise ValueError("random access needs a reader that has not been iterated yet")
-        if not self._fp.seekable():
+        if not _claims_seekable(self._fp):
+            raise io.UnsupportedOperation("random access needs a seekable file")
+        if not self._started:
+            self._start()
+        if self._seekable is None:  # nothing was read yet
+            self._decide_seekable(0)
+        if not self._seekable:
             raise io.UnsupportedOperation("random access needs a seekable file")
         spans: dict[str, _Span] = {}
         starts: list[int] = []
@@ -483,7 +657,7 @@ class BundleWriter:
     """
 
     # Set by open() when the writer writes to a path: the file that replaces it on close.
-    _output: AtomicFile | None = None
+    _output: _Output | None = None
 
     def __init__(
         self, fp: IO[bytes], *, comment: str = "", sha256: bool = False, close: bool = False
@@ -502,7 +676,11 @@ class BundleWriter:
     def _to_path(cls, path: PathArg, *, comment: str, sha256: bool) -> BundleWriter:
         """A writer whose bundle replaces ``path`` when it closes cleanly."""
         check_comment(comment)  # before the temporary file exists
-        output = AtomicFile(path)
+        return cls._to_output(AtomicFile(path), comment=comment, sha256=sha256)
+
+    @classmethod
+    def _to_output(cls, output: _Output, *, comment: str, sha256: bool) -> BundleWriter:
+        """A writer into ``output``, committed when it closes cleanly and discarded otherwise."""
         try:
             writer = cls(output.file, comment=comment, sha256=sha256)
             writer._output = output
@@ -686,6 +864,36 @@ class BundleWriter:
             self._finish(success=False)
 
 
+def _tell(fp: IO[bytes]) -> int | None:
+    """Where the file is now, or None if it cannot tell (a pipe)."""
+    try:
+        return fp.tell() if _claims_seekable(fp) else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _claims_seekable(fp: IO[bytes]) -> bool:
+    try:
+        return bool(fp.seekable())
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _check_range(byte_range: object) -> tuple[int, int] | None:
+    if byte_range is None:
+        return None
+    if (
+        not isinstance(byte_range, tuple)
+        or len(byte_range) != 2
+        or not all(isinstance(end, int) and not isinstance(end, bool) for end in byte_range)
+    ):
+        raise TypeError(f"byte_range must be a tuple of two ints (start, stop), not {byte_range!r}")
+    start, stop = byte_range
+    if not 0 <= start <= stop:
+        raise ValueError(f"byte_range needs 0 <= start <= stop, not {byte_range!r}")
+    return start, stop
+
+
 def _chunks(file: IO[bytes]) -> Iterator[bytes]:
     """The rest of a file, a chunk at a time."""
     while True:
@@ -699,7 +907,12 @@ def _chunks(file: IO[bytes]) -> Iterator[bytes]:
 
 @overload
 def open(
-    file: str | os.PathLike[str] | IO[bytes], mode: Literal["r"] = "r", *, strict: bool = True
+    file: str | os.PathLike[str] | IO[bytes],
+    mode: Literal["r"] = "r",
+    *,
+    strict: bool = True,
+    byte_range: tuple[int, int] | None = None,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> BundleReader: ...
 
 
@@ -710,6 +923,7 @@ def open(
     *,
     comment: str = "",
     sha256: bool = False,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> BundleWriter: ...
 
 
@@ -720,15 +934,29 @@ def open(
     strict: bool = True,
     comment: str = "",
     sha256: bool = False,
+    byte_range: tuple[int, int] | None = None,
+    storage_options: Mapping[str, Any] | None = None,
 ) -> BundleReader | BundleWriter:
-    """Open a bundle for streaming, by path or as a binary file object.
+    """Open a bundle for streaming, by path, by URL or as a binary file object.
 
     Args:
-        file: A path, or a binary file object.
+        file: A path, a URL such as ``"s3://bucket/a.bundle"`` or
+            ``"memory://a.bundle"`` (read and written through fsspec: ``pip
+            install 'seedbundle[remote]'``), or a binary file object.
         mode: ``"r"`` to read entries one at a time, ``"w"`` to write them.
         strict: For reading, as for [`seedbundle.loads`][seedbundle.loads].
         comment: For writing, the bundle's comment.
         sha256: For writing, add a checksum to every entry.
+        byte_range: For reading, ``(start, stop)``: read only the entries
+            whose FILE line starts at a byte offset in ``start <= offset <
+            stop``, counted from where the file is when it is opened. Every
+            line that begins with ``<<<`` is structural, so ranges that
+            tile the file yield every entry exactly once, and no index is
+            needed. A range reads the comment only if it starts at 0, and
+            checks neither name uniqueness across ranges nor the END count:
+            see [`BundleReader.end_count`][seedbundle.BundleReader.end_count].
+        storage_options: For a URL, the options of its fsspec filesystem
+            (credentials, an endpoint); with anything else, a ``ValueError``.
 
     Returns:
         A [`BundleReader`][BundleReader] or a [`BundleWriter`][BundleWriter]; both are
@@ -745,12 +973,22 @@ def open(
     to directly. A directory, or an invalid comment, is refused before
     anything is created.
 
+    Writing to a URL is atomic where the filesystem allows it: a
+    ``file://`` URL is written as its path is, and a file that honours
+    fsspec's ``autocommit=False`` (an object store's upload) is committed
+    only when the bundle is complete. A filesystem that
+    writes at once (``memory://``) gets the bundle under a temporary name
+    beside the target, moved over it when complete and removed otherwise.
+
     Raises:
         IsADirectoryError: For writing, if the path is a directory.
         BundleEncodeError: For writing, if the comment holds an unpaired
             surrogate.
         TypeError: If the comment is not a str, or the file object is not
             binary.
+        ValueError: If ``storage_options`` is given without a URL, or
+            ``byte_range`` is not ``0 <= start <= stop``.
+        ImportError: For a URL, if fsspec is not installed.
         OSError: If the path cannot be opened or written; the error names
             the path, never the temporary file.
 
@@ -762,14 +1000,33 @@ def open(
         >>> with seedbundle.open(path) as reader:
         ...     [entry.text for entry in reader]
         ['A\\n']
+        >>> with seedbundle.open(path, byte_range=(1, 1000)) as reader:
+        ...     [entry.name for entry in reader], reader.end_count
+        ([], 1)
 
     Added in version 1.0.0.
+
+    Changed in version 1.1.0: URLs, ``storage_options`` and ``byte_range``.
     """
+    check_storage_options(file, storage_options)
+    _check_range(byte_range)  # before a file is opened
     if mode == "r":
+        if is_url(file):
+            assert isinstance(file, str)
+            return BundleReader(
+                open_url_for_reading(file, storage_options), strict=strict, close=True, byte_range=byte_range
+            )
         if isinstance(file, str | os.PathLike):
-            return BundleReader(builtins.open(file, "rb"), strict=strict, close=True)
-        return BundleReader(file, strict=strict)
+            return BundleReader(builtins.open(file, "rb"), strict=strict, close=True, byte_range=byte_range)
+        return BundleReader(file, strict=strict, byte_range=byte_range)
     if mode == "w":
+        if byte_range is not None:
+            raise ValueError("byte_range is for reading only")
+        if is_url(file):
+            assert isinstance(file, str)
+            check_comment(comment)  # before the temporary file exists
+            output = output_for_url(file, storage_options)
+            return BundleWriter._to_output(output, comment=comment, sha256=sha256)
         if isinstance(file, str | os.PathLike):
             return BundleWriter._to_path(file, comment=comment, sha256=sha256)
         return BundleWriter(file, comment=comment, sha256=sha256)

@@ -5,7 +5,8 @@ For every input, in strict and lenient mode:
 - loads returns a Bundle or raises BundleDecodeError, nothing else;
 - the fast scanner and the Lark reference parser give the same Bundle, or
   the same error at the same position;
-- a Bundle read survives loads(dumps(bundle)) == bundle.
+- a Bundle read survives loads(dumps(bundle)) == bundle;
+- byte ranges that tile the input yield the Bundle's entries, in order.
 
 Run it by hand with a scratch corpus first (libFuzzer writes new inputs
 into the first directory) and the conformance corpus as seeds::
@@ -32,7 +33,9 @@ def _instrumented() -> contextlib.AbstractContextManager[Any]:
 
 
 with _instrumented():
-    from seedbundle import Bundle, BundleDecodeError, dumps, loads
+    import io
+
+    from seedbundle import Bundle, BundleDecodeError, BundleReader, Entry, dumps, loads
     from seedbundle._reference import parse_with_grammar
     from seedbundle._scanner import scan
 
@@ -64,6 +67,18 @@ def check(data: bytes) -> None:
                 raise AssertionError(f"str and bytes read differently (strict={strict}): {data!r}")
         if isinstance(scanned, Bundle) and loads(dumps(scanned)) != scanned:
             raise AssertionError(f"loads(dumps(b)) != b for b = loads({data!r}, strict={strict})")
+        if isinstance(scanned, Bundle):
+            _check_ranges(data, scanned, strict)
+
+
+def _check_ranges(data: bytes, bundle: Bundle, strict: bool) -> None:
+    # A few ranges per input, so that a long input stays cheap to check.
+    for size in {max(1, len(data) // 7), len(data) // 2 + 1}:
+        entries: list[Entry] = []
+        for start in range(0, len(data) + 1, size):
+            entries += BundleReader(io.BytesIO(data), strict=strict, byte_range=(start, start + size))
+        if entries != list(bundle.entries):
+            raise AssertionError(f"ranges of {size} bytes disagree with loads (strict={strict}) on {data!r}")
 
 
 def main() -> None:

@@ -38,8 +38,21 @@ class Pipe(io.RawIOBase):
         return len(chunk)
 
 
-def streamed(data: bytes, *, strict: bool, chunk_size: int, seekable: bool) -> Bundle:
-    fp = io.BytesIO(data) if seekable else Pipe(data)
+class LyingStream(Pipe):
+    """A stream whose seekable() says True and whose seek() raises, as fsspec's streaming HTTP file does."""
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._data.tell()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        raise ValueError("Cannot seek streaming HTTP file")
+
+
+def streamed(data: bytes, *, strict: bool, chunk_size: int, seekable: bool, lying: bool = False) -> Bundle:
+    fp = io.BytesIO(data) if seekable else LyingStream(data) if lying else Pipe(data)
     reader = BundleReader(fp, strict=strict, chunk_size=chunk_size)  # type: ignore[arg-type]
     entries = list(reader)
     return _new_bundle(entries, reader.comment)
@@ -49,10 +62,10 @@ def assert_stream_agrees(data: bytes) -> None:
     for strict in (True, False):
         expected: Outcome = outcome(loads, data, strict=strict)
         for chunk_size in CHUNK_SIZES:
-            for seekable in (True, False):
-                parse = functools.partial(streamed, chunk_size=chunk_size, seekable=seekable)
+            for seekable, lying in ((True, False), (False, False), (False, True)):
+                parse = functools.partial(streamed, chunk_size=chunk_size, seekable=seekable, lying=lying)
                 got = outcome(parse, data, strict=strict)
-                where = f"strict={strict} chunk_size={chunk_size} seekable={seekable}"
+                where = f"strict={strict} chunk_size={chunk_size} seekable={seekable} lying={lying}"
                 if seekable or isinstance(got, Bundle) or isinstance(expected, Bundle):
                     assert got == expected, where
                 else:
