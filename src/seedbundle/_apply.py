@@ -473,16 +473,22 @@ def _look(planner: _Planner, name: str, allow_case_conflicts: bool) -> Existing:
 def _plan_write(existing: Existing, entry: Entry, base: Bundle | None, status: str | None) -> PlannedChange:
     name, new = entry.name, entry.data
     old = existing.data
-    common = {
-        "old_sha256": _sha256(old),
-        "new_sha256": _sha256(new),
-        "old_executable": existing.executable,
-        "new_executable": entry.executable,
-        "old": old,
-        "new": new,
-    }
+
+    def change(action: Action, reason: str | None) -> PlannedChange:
+        return PlannedChange(
+            name,
+            action,
+            reason,
+            old_sha256=_sha256(old),
+            new_sha256=_sha256(new),
+            old_executable=existing.executable,
+            new_executable=entry.executable,
+            old=old,
+            new=new,
+        )
+
     if existing.refusal is not None:
-        return PlannedChange(name, "refused", existing.refusal, **common)  # type: ignore[arg-type]
+        return change("refused", existing.refusal)
     intended: Action = "create" if old is None else "modify"
     if old == new and existing.executable == entry.executable:
         intended = "unchanged"
@@ -490,21 +496,26 @@ def _plan_write(existing: Existing, entry: Entry, base: Bundle | None, status: s
     if status is not None:  # a doubtful file is refused first: forcing it must be a decision about it
         problem = ("refused", f"the answer's file is {status}")
     if problem is None:
-        return PlannedChange(name, intended, None, **common)  # type: ignore[arg-type]
-    return PlannedChange(name, problem[0], problem[1], **common)  # type: ignore[arg-type]
+        return change(intended, None)
+    return change(problem[0], problem[1])
 
 
 def _plan_delete(existing: Existing, name: str, base: Bundle | None) -> PlannedChange:
     old = existing.data
-    common = {"old_sha256": _sha256(old), "old_executable": existing.executable, "old": old}
+
+    def change(action: Action, reason: str | None) -> PlannedChange:
+        return PlannedChange(
+            name, action, reason, old_sha256=_sha256(old), old_executable=existing.executable, old=old
+        )
+
     if existing.refusal is not None:
-        return PlannedChange(name, "refused", existing.refusal, **common)  # type: ignore[arg-type]
+        return change("refused", existing.refusal)
     if old is None:
-        return PlannedChange(name, "unchanged", "the answer deletes it, and it is not there", **common)  # type: ignore[arg-type]
+        return change("unchanged", "the answer deletes it, and it is not there")
     problem = _base_problem(name, existing, base, deleting=True)
     if problem is None:
-        return PlannedChange(name, "delete", None, **common)  # type: ignore[arg-type]
-    return PlannedChange(name, problem[0], problem[1], **common)  # type: ignore[arg-type]
+        return change("delete", None)
+    return change(problem[0], problem[1])
 
 
 def _base_problem(
