@@ -452,6 +452,31 @@ def test_add_file_reads_from_the_current_position_and_takes_a_path(tmp_path: Pat
     assert bundle["whole"] == seedbundle.Entry("whole", b"head:rest\n", executable=True)
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_add_file_refuses_a_fifo_path_instead_of_waiting_for_a_writer(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    outcome: list[BaseException] = []
+
+    def add() -> None:
+        try:
+            with seedbundle.open(io.BytesIO(), "w") as writer:
+                writer.add_file("pipe", fifo)
+        except BaseException as error:
+            outcome.append(error)
+
+    worker = threading.Thread(target=add, daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    if worker.is_alive():  # unblock the open so the thread ends, then fail
+        with open(fifo, "wb"):
+            pass
+        pytest.fail("add_file() blocked on a FIFO")
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], io.UnsupportedOperation)
+    assert "not a regular file" in str(outcome[0])
+
+
 def test_add_file_needs_a_seekable_binary_file() -> None:
     class Pipe(io.BytesIO):
         def seekable(self) -> bool:

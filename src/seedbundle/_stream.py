@@ -9,6 +9,7 @@ import hashlib
 import io
 import itertools
 import os
+import stat
 from collections.abc import Iterator, Mapping
 from types import TracebackType
 from typing import IO, Any, Literal, Protocol, overload
@@ -632,6 +633,27 @@ class BundleReader:
         self.close()
 
 
+def _open_regular(path: str) -> IO[bytes]:
+    """Open a regular file for reading; anything else is refused before it can block.
+
+    Opening a FIFO for reading waits for a writer, so the open does not
+    block (O_NONBLOCK), and a file that is not regular is refused at once.
+    """
+    flags = (
+        os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+    )
+    handle = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            raise io.UnsupportedOperation(
+                f"{path!r} is not a regular file: add_file() reads the file twice, so it needs a seekable file"
+            )
+    except BaseException:
+        os.close(handle)
+        raise
+    return builtins.open(handle, "rb")
+
+
 class BundleWriter:
     """Writes a bundle one entry at a time, holding only the entry being written.
 
@@ -768,7 +790,7 @@ class BundleWriter:
         if self._closed:
             raise ValueError("the bundle writer is closed")
         if isinstance(file, str | os.PathLike):
-            with builtins.open(file, "rb") as opened:
+            with _open_regular(os.fspath(file)) as opened:
                 return self._add_stream(name, opened, executable=executable, path=os.fspath(file))
         if isinstance(file, io.TextIOBase):
             raise TypeError("add_file() needs a binary file object: open the file with 'rb'")
