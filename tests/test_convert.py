@@ -11,6 +11,7 @@ import tarfile
 import zipfile
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -412,3 +413,14 @@ def test_cli_reads_stdin_and_writes_stdout(
     captured = capsysbinary.readouterr()
     assert captured.err == b""
     assert convert.read(captured.out).bundle == TRICKY
+
+
+def test_every_spelled_out_format_list_is_the_registry_s() -> None:
+    # The public signatures spell their Literal values out (so the API reference
+    # shows them); this keeps those copies equal to the one list in _convert_codes.
+    annotations = [
+        convert.detect.__annotations__["return"],
+        convert.read.__annotations__["format"],
+        str(attrs.fields(convert.Conversion).format.type),
+    ]
+    assert [tuple(re.findall(r"['\"]([^'\"]+)['\"]", text)) for text in annotations] == [_READ_FORMATS] * 3
