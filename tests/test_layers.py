@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "seedbundle"
 LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(layer.split())
     for layer in (
-        "_errors _extract_codes _signals _instructions",
+        "_errors _extract_codes _signals _instructions _native",
         "_ignore",
         "_syntax",
         "_atomic _dirs _extract_lines",
