@@ -29,7 +29,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "_decoder _encoder _extract_checks _extract_result _convert_codes _profile",
         "_scanner _reference _extract_answer _convert_txtar _convert_archive _convert_packers",
         "_api _stream _extract_blocks _extract_tags _extract_report",
-        "_select _extract_bundle _convert",
+        "_select _extract_bundle _convert _shards",
         "_pack _unpack _strategies _extract",
         "_volumes _apply",
         "_cli_base",

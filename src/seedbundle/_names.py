@@ -21,6 +21,7 @@ __all__ = [
     "NameSet",
     "check_names",
     "name_problem",
+    "numbered_path",
     "segment_problem",
 ]
 
@@ -191,3 +192,34 @@ def check_names(names: Iterable[str], *, allow_case_conflicts: bool = False) -> 
     checker = NameSet(allow_case_conflicts=allow_case_conflicts)
     for name in names:
         checker.add(name)
+
+
+_NUMBER_PLACE = re.compile(r"%(0?\d*)d|\{n(?::(0?\d*)d?)?\}")
+
+
+def numbered_path(pattern: str | os.PathLike[str], number: int, *, what: str, first: int) -> str:
+    """``pattern`` with its one place for a number (``%03d``, ``%d``, ``{n}``, ``{n:03d}``) filled in.
+
+    ``what`` names the numbered thing and ``first`` its first number in the
+    error message.
+
+    Raises:
+        ValueError: If ``pattern`` holds no such place, or more than one.
+
+    Examples:
+        >>> numbered_path("out-%03d.bundle", 7, what="volume", first=1)
+        'out-007.bundle'
+        >>> numbered_path("shards/{n:05d}.bundle", 12, what="shard", first=0)
+        'shards/00012.bundle'
+    """
+    text = os.fspath(pattern)
+    places = list(_NUMBER_PLACE.finditer(text))
+    if len(places) != 1:
+        raise ValueError(
+            f"the output name {text!r} must hold one place for the {what} number, such as %03d or {{n}}"
+            f" (out-%03d.bundle gives out-{first:03d}.bundle, out-{first + 1:03d}.bundle, ...)"
+        )
+    place = places[0]
+    width = place.group(1) if place.group(1) is not None else (place.group(2) or "")
+    number_text = format(number, width + "d") if width else str(number)
+    return text[: place.start()] + number_text + text[place.end() :]

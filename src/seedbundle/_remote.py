@@ -26,7 +26,14 @@ from typing import IO, Any
 
 from ._atomic import AtomicFile
 
-__all__ = ["RemoteOutput", "check_storage_options", "is_url", "open_url_for_reading", "output_for_url"]
+__all__ = [
+    "RemoteOutput",
+    "check_storage_options",
+    "filesystem",
+    "is_url",
+    "open_url_for_reading",
+    "output_for_url",
+]
 
 # pandas' _RFC_3986_PATTERN: a scheme, then '://'. A Windows path (C:\x) has no '//'.
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+\-.]*://")
@@ -53,7 +60,7 @@ def _fsspec() -> Any:
     return fsspec
 
 
-def _filesystem(url: str, storage_options: Mapping[str, Any] | None) -> tuple[Any, str]:
+def filesystem(url: str, storage_options: Mapping[str, Any] | None) -> tuple[Any, str]:
     fsspec = _fsspec()
     try:
         fs, path = fsspec.core.url_to_fs(url, **dict(storage_options or {}))
@@ -66,14 +73,14 @@ def _filesystem(url: str, storage_options: Mapping[str, Any] | None) -> tuple[An
 
 def open_url_for_reading(url: str, storage_options: Mapping[str, Any] | None) -> IO[bytes]:
     """A binary file object reading ``url``; the caller closes it."""
-    fs, path = _filesystem(url, storage_options)
+    fs, path = filesystem(url, storage_options)
     file: IO[bytes] = fs.open(path, "rb")
     return file
 
 
 def output_for_url(url: str, storage_options: Mapping[str, Any] | None) -> AtomicFile | RemoteOutput:
     """Where a bundle written to ``url`` goes until it is committed or discarded."""
-    fs, path = _filesystem(url, storage_options)
+    fs, path = filesystem(url, storage_options)
     if "file" in _protocols(fs):
         # A local file: the one mechanism for paths, which keeps permissions and links.
         return AtomicFile(path)
@@ -94,7 +101,7 @@ class RemoteOutput:
 
     def __init__(self, url: str, storage_options: Mapping[str, Any] | None) -> None:
         self.url = url
-        self._fs, self._path = _filesystem(url, storage_options)
+        self._fs, self._path = filesystem(url, storage_options)
         if self._fs.isdir(self._path):
             raise IsADirectoryError(21, "Is a directory", url)
         # Probe on a temporary name, so that a filesystem that ignores

@@ -14,11 +14,12 @@ raises the error with its position. A differential test holds the two equal.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from ._article import _DATE, _URL, ARTICLE_NAME, Article, articles_from_bundle
 
-__all__ = ["ROW_COLUMNS", "article_row"]
+__all__ = ["ROW_COLUMNS", "article_columns", "article_row"]
 
 ROW_COLUMNS = ("name", "title", "date", "url", "text")
 
@@ -53,6 +54,28 @@ def article_row(name: str, data: bytes) -> dict[str, Any]:
         return _slow_row(name, data)
     body = text[url_end + 1 : -1]
     return {"name": name, "title": text[:title_end], "date": day, "url": url, "text": body}
+
+
+def article_columns(entries: Iterable[tuple[str, bytes]]) -> dict[str, list[Any]]:
+    """The rows of ``(name, data)`` pairs as columns: a list per column of [`ROW_COLUMNS`][ROW_COLUMNS].
+
+    Each row is [`article_row`][article_row]'s, and it raises what that raises.
+
+    Examples:
+        >>> data = b"T\\n20220122\\nhttps://e.org/\\nOne.\\nTwo.\\n"
+        >>> article_columns([("000_19442bb856867afb.txt", data)])["text"]
+        ['One.\\nTwo.']
+    """
+    columns: dict[str, list[Any]] = {column: [] for column in ROW_COLUMNS}
+    names, titles, dates, urls, texts = (columns[column] for column in ROW_COLUMNS)
+    for name, data in entries:
+        row = article_row(name, data)
+        names.append(name)
+        titles.append(row["title"])
+        dates.append(row["date"])
+        urls.append(row["url"])
+        texts.append(row["text"])
+    return columns
 
 
 def _slow_row(name: str, data: bytes) -> dict[str, Any]:

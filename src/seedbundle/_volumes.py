@@ -16,6 +16,7 @@ from ._atomic import AtomicFile, atomic_output
 from ._encoder import encode_comment, encode_end, encode_entry
 from ._errors import BundleDecodeError, BundleError, PackError
 from ._model import check_comment
+from ._names import numbered_path
 from ._pack import Identity, read_file, selection
 from ._profile import PromptProfile
 from ._select import FoundFile, Ignored
@@ -23,7 +24,6 @@ from ._syntax import encode_name
 
 __all__ = ["VolumeError", "join", "pack_volumes", "volume_path"]
 
-_PATTERN = re.compile(r"%(0?\d*)d|\{n(?::(0?\d*)d?)?\}")
 _MARKER = re.compile(r"\[seedbundle volume (\d+) of (\d+): (\d+) files?(?:, [^\n]*)?\]\Z")
 _MISSING_SHOWN = 5  # how many missing volume numbers an error lists
 _MOST_ROUNDS = 20  # replanning with wider volume numbers; two rounds nearly always do
@@ -60,17 +60,7 @@ def volume_path(pattern: str | os.PathLike[str], number: int) -> str:
     Raises:
         ValueError: If ``pattern`` holds no such place, or more than one.
     """
-    text = os.fspath(pattern)
-    places = list(_PATTERN.finditer(text))
-    if len(places) != 1:
-        raise ValueError(
-            f"the output name {text!r} must hold one place for the volume number,"
-            " such as %03d or {n} (out-%03d.bundle gives out-001.bundle, out-002.bundle, ...)"
-        )
-    place = places[0]
-    width = place.group(1) if place.group(1) is not None else (place.group(2) or "")
-    number_text = format(number, width + "d") if width else str(number)
-    return text[: place.start()] + number_text + text[place.end() :]
+    return numbered_path(pattern, number, what="volume", first=1)
 
 
 @attrs.frozen
