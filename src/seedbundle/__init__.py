@@ -31,6 +31,7 @@ if typing.TYPE_CHECKING:
     from ._pack import pack, pack_to
     from ._profile import PromptProfile
     from ._select import Ignored
+    from ._shards import ShardRows, ShardWriter, byte_ranges, read_shard, shard_size
     from ._stream import BundleReader, BundleWriter, open
     from ._tokens import count_tokens, token_counter
     from ._unpack import unpack, unpack_from
@@ -56,6 +57,11 @@ __all__ = [  # noqa: RUF022
     "pack_volumes",
     "join",
     "PromptProfile",
+    "read_shard",
+    "ShardRows",
+    "ShardWriter",
+    "byte_ranges",
+    "shard_size",
     "extract",
     "Extraction",
     "ExtractedFile",
@@ -97,6 +103,7 @@ _HOMES = {
         "_pack": "pack pack_to",
         "_profile": "PromptProfile",
         "_select": "Ignored",
+        "_shards": "ShardRows ShardWriter byte_ranges read_shard shard_size",
         "_stream": "BundleReader BundleWriter open",
         "_tokens": "count_tokens token_counter",
         "_unpack": "unpack unpack_from",

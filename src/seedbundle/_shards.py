@@ -71,6 +71,8 @@ class ShardRows:
         >>> rows = read_shard(io.BytesIO(b"<<<FILE a>>>\\nA\\n<<<END 1>>>\\n"), kind="entries")
         >>> rows.columns["data"], rows.end_count, rows.entries, len(rows)
         ([b'A\\n'], 1, 1, 1)
+
+        Added in version 1.1.0.
     """
 
     columns: dict[str, list[Any]]
@@ -102,7 +104,7 @@ def _entry_columns(entries: Iterable[Entry]) -> dict[str, list[Any]]:
 def read_shard(
     source: Source,
     *,
-    kind: RowKind = "articles",
+    kind: Literal["articles", "entries"] = "articles",
     byte_range: tuple[int, int] | None = None,
     storage_options: Mapping[str, Any] | None = None,
     path_column: str | None = None,
@@ -129,6 +131,8 @@ def read_shard(
         >>> data = b"<<<FILE 000_19442bb856867afb.txt>>>\\nT\\n20220122\\nhttps://e.org/\\nBody.\\n<<<END 1>>>\\n"
         >>> read_shard(io.BytesIO(data)).columns["title"]
         ['T']
+
+        Added in version 1.1.0.
     """
     kind = _check_kind(kind)
     names = ROW_COLUMNS if kind == "articles" else ENTRY_COLUMNS
@@ -172,6 +176,8 @@ def shard_size(source: str | os.PathLike[str], *, storage_options: Mapping[str, 
         >>> _ = open(path, "wb").write(b"<<<END 0>>>\\n")
         >>> shard_size(path)
         12
+
+        Added in version 1.1.0.
     """
     if isinstance(source, str) and is_url(source):
         fs, path = filesystem(source, storage_options)
@@ -189,6 +195,8 @@ def byte_ranges(size: int, blocksize: int) -> list[tuple[int, int]]:
         [(0, 4), (4, 8), (8, 10)]
         >>> byte_ranges(0, 4)
         [(0, 0)]
+
+        Added in version 1.1.0.
     """
     if isinstance(blocksize, bool) or not isinstance(blocksize, int) or blocksize <= 0:
         raise ValueError(f"blocksize must be a positive int, not {blocksize!r}")
@@ -271,13 +279,15 @@ class ShardWriter:
         ['part-000.bundle', 'part-001.bundle', 'part-002.bundle']
         >>> seedbundle.load(writer.paths[2]).names
         ('000_6fcd4e6a93a50560.txt',)
+
+        Added in version 1.1.0.
     """
 
     def __init__(
         self,
         pattern: str | os.PathLike[str],
         *,
-        kind: RowKind = "articles",
+        kind: Literal["articles", "entries"] = "articles",
         max_rows: int = 1000,
         max_bytes: int | None = None,
         storage_options: Mapping[str, Any] | None = None,
@@ -320,6 +330,16 @@ class ShardWriter:
         Raises:
             BundleEncodeError: For a row that does not fit its kind; the
                 message gives its number, counted from 0 over the writer.
+
+        Examples:
+            >>> import os, tempfile, seedbundle
+            >>> pattern = os.path.join(tempfile.mkdtemp(), "%d.bundle")
+            >>> with ShardWriter(pattern, kind="entries") as writer:
+            ...     writer.write_row({"name": "a.txt", "data": b"A\\n"})
+            >>> seedbundle.load(writer.paths[0]).names
+            ('a.txt',)
+
+        Added in version 1.1.0.
         """
         number = self._rows_seen
         if self._kind == "articles":
@@ -352,12 +372,33 @@ class ShardWriter:
         self._bytes += size
 
     def write_rows(self, rows: Iterable[Mapping[str, Any]]) -> None:
-        """Add every row of ``rows`` in order."""
+        """Add every row of ``rows`` in order.
+
+        Examples:
+            >>> import os, tempfile, seedbundle
+            >>> pattern = os.path.join(tempfile.mkdtemp(), "%d.bundle")
+            >>> with ShardWriter(pattern, kind="entries", max_rows=1) as writer:
+            ...     writer.write_rows([{"name": "a", "data": b""}, {"name": "b", "data": b""}])
+            >>> len(writer.paths)
+            2
+
+        Added in version 1.1.0.
+        """
         for row in rows:
             self.write_row(row)
 
     def close(self) -> None:
-        """Finish the last shard. A writer that saw no rows writes no shard."""
+        """Finish the last shard. A writer that saw no rows writes no shard.
+
+        Examples:
+            >>> import os, tempfile
+            >>> writer = ShardWriter(os.path.join(tempfile.mkdtemp(), "%d.bundle"))
+            >>> writer.close()
+            >>> writer.paths
+            []
+
+        Added in version 1.1.0.
+        """
         if self._writer is not None:
             writer, self._writer = self._writer, None
             writer.close()
