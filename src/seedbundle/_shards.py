@@ -26,7 +26,7 @@ from typing import IO, Any, Literal
 import attrs
 
 from ._api import load
-from ._article import _URL, ARTICLE_NAME
+from ._article import _URL
 from ._encoder import encode_end, encode_entry
 from ._errors import BundleEncodeError
 from ._model import Entry
@@ -150,9 +150,7 @@ def read_shard(
             entries = list(reader)
             end_count = reader.end_count
     if kind == "articles":
-        columns = article_columns(
-            (entry.name, entry.data) for entry in entries if ARTICLE_NAME.fullmatch(entry.name)
-        )
+        columns = article_columns(((entry.name, entry.data) for entry in entries), skip_others=True)
     else:
         columns = _entry_columns(entries)
     if path_column is not None:
