@@ -9,11 +9,16 @@ import os
 import sys
 import unicodedata
 from collections.abc import Callable, Iterator
-from typing import IO, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
-from ._atomic import atomic_output
 from ._errors import BundleDecodeError
-from ._remote import is_url, open_url_for_reading, output_for_url
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
+# Each command imports what it needs when it runs; this module, which every
+# command and `seedbundle --version` load, imports the file and URL
+# machinery only inside the functions that use it.
 
 PROGRAM = "seedbundle"
 STDIO = "-"
@@ -124,6 +129,8 @@ def _label(path: str) -> str:
 
 @contextlib.contextmanager
 def _input(path: str) -> Iterator[IO[bytes]]:
+    from ._remote import is_url, open_url_for_reading
+
     if path == STDIO:
         yield sys.stdin.buffer
         return
@@ -137,6 +144,9 @@ def _input(path: str) -> Iterator[IO[bytes]]:
 
 @contextlib.contextmanager
 def _output(path: str) -> Iterator[IO[bytes]]:
+    from ._atomic import atomic_output
+    from ._remote import is_url
+
     if path == STDIO:
         sys.stdout.flush()
         yield sys.stdout.buffer
@@ -151,6 +161,8 @@ def _output(path: str) -> Iterator[IO[bytes]]:
 
 def _remote_output(url: str) -> Iterator[IO[bytes]]:
     """The output at a URL, committed only if the command succeeds; options come from fsspec's config."""
+    from ._remote import output_for_url
+
     output = output_for_url(url, None)
     try:
         yield output.file
@@ -262,3 +274,31 @@ def _plural(count: int, noun: str) -> str:
 
 def _count_files(count: int, kind: str = "") -> str:
     return f"{count} {kind}file" + ("" if count == 1 else "s")
+
+
+_PROGRESS_DELAY = 1.0  # seconds: a quick run shows no bar at all
+
+
+def _progress(description: str, unit: str, **options: Any) -> tqdm[Any]:
+    """A progress bar on stderr that shows only on a terminal, and only after a second."""
+    from tqdm import tqdm as progress_bar  # about 25 ms: loaded by the commands that show one
+
+    return progress_bar(
+        desc=description,
+        unit=unit,
+        file=sys.stderr,
+        disable=not sys.stderr.isatty(),
+        delay=_PROGRESS_DELAY,
+        leave=False,
+        **options,
+    )
+
+
+def _counter(encoding: str) -> Callable[[str], int]:
+    """The token counter of ``encoding``; a missing extra is a failure to report, not a usage error."""
+    from ._tokens import token_counter
+
+    try:
+        return token_counter(encoding)  # type: ignore[arg-type]
+    except ImportError as error:
+        raise _Failure(str(error)) from None
