@@ -7,14 +7,12 @@ import contextlib
 import io
 import os
 import sys
+import types
 import unicodedata
 from collections.abc import Callable, Iterator
-from typing import IO, TYPE_CHECKING, Any, NoReturn
+from typing import IO, Any, NoReturn, Protocol, Self
 
 from ._errors import BundleDecodeError
-
-if TYPE_CHECKING:
-    from tqdm import tqdm
 
 # Each command imports what it needs when it runs; this module, which every
 # command and `seedbundle --version` load, imports the file and URL
@@ -279,19 +277,53 @@ def _count_files(count: int, kind: str = "") -> str:
 _PROGRESS_DELAY = 1.0  # seconds: a quick run shows no bar at all
 
 
-def _progress(description: str, unit: str, **options: Any) -> tqdm[Any]:
-    """A progress bar on stderr that shows only on a terminal, and only after a second."""
-    from tqdm import tqdm as progress_bar  # about 25 ms: loaded by the commands that show one
+class _Bar(Protocol):
+    """What the commands use of a progress bar: tqdm's, or the one of a run without a terminal."""
 
-    return progress_bar(
-        desc=description,
-        unit=unit,
-        file=sys.stderr,
-        disable=not sys.stderr.isatty(),
-        delay=_PROGRESS_DELAY,
-        leave=False,
-        **options,
+    total: float | int | None
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: types.TracebackType | None
+    ) -> None: ...
+
+    def update(self, n: float | None = 1) -> bool | None: ...
+
+    def refresh(self) -> None: ...
+
+
+class _NoBar:
+    """The progress bar when stderr is no terminal: tqdm would show nothing, so it is not even imported."""
+
+    def __init__(self) -> None:
+        self.total: float | int | None = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: types.TracebackType | None
+    ) -> None:
+        return None
+
+    def update(self, n: float | None = 1) -> bool | None:
+        return None
+
+    def refresh(self) -> None:
+        return None
+
+
+def _progress(description: str, unit: str, **options: Any) -> _Bar:
+    """A progress bar on stderr that shows only on a terminal, and only after a second."""
+    if not sys.stderr.isatty():
+        return _NoBar()
+    from tqdm import tqdm  # about 25 ms: loaded only where a bar can show
+
+    bar: tqdm[Any] = tqdm(
+        desc=description, unit=unit, file=sys.stderr, delay=_PROGRESS_DELAY, leave=False, **options
     )
+    return bar
 
 
 def _counter(encoding: str) -> Callable[[str], int]:
