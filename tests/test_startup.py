@@ -87,7 +87,7 @@ def loaded_by(tmp_path: Path, *argv: str) -> tuple[int, set[str]]:
 
 def top_level(modules: set[str]) -> set[str]:
     """The modules and their packages: "importlib.metadata._meta" also counts as "importlib.metadata"."""
-    names = set()
+    names: set[str] = set()
     for module in modules:
         parts = module.split(".")
         names.update(".".join(parts[: depth + 1]) for depth in range(len(parts)))
@@ -134,10 +134,15 @@ def test_pack_and_unpack_without_a_terminal_load_no_progress_bar(tmp_path: Path)
     out = tmp_path / "out.bundle"
     status, modules = loaded_by(tmp_path, "pack", str(tmp_path / "tree"), "-o", str(out))
     assert (status, "seedbundle._pack" in modules) == (0, True)
-    assert top_level(modules) & {"tqdm", "importlib.metadata", "seedbundle._unpack", "seedbundle._apply"} == set()
+    assert (
+        top_level(modules) & {"tqdm", "importlib.metadata", "seedbundle._unpack", "seedbundle._apply"}
+        == set()
+    )
     status, modules = loaded_by(tmp_path, "unpack", str(out), "-C", str(tmp_path / "copy"))
     assert (status, (tmp_path / "copy" / "a.txt").read_bytes()) == (0, b"A\n")
-    assert top_level(modules) & {"tqdm", "importlib.metadata", "seedbundle._pack", "seedbundle._apply"} == set()
+    assert (
+        top_level(modules) & {"tqdm", "importlib.metadata", "seedbundle._pack", "seedbundle._apply"} == set()
+    )
 
 
 def test_the_version_is_the_one_in_the_package_metadata(capsys: pytest.CaptureFixture[str]) -> None:
