@@ -1095,20 +1095,23 @@ def pack_peaks(workload: TreeWorkload) -> tuple[dict[str, int] | None, int]:
 class Startup:
     runs: int
     bare: float  # median seconds of `python -c pass`
+    old: float | None  # median seconds of 1.0's `python -m seedbundle --version`
     version: dict[str, float]  # path -> median seconds of `python -m seedbundle --version`
 
     def over(self, way: str) -> float:
         return self.version[way] - self.bare
 
 
-def measure_startup(runs: int) -> Startup:
-    """``python -m seedbundle --version`` against ``python -c pass``, interleaved, medians of ``runs``."""
+def measure_startup(runs: int, old: Path | None) -> Startup:
+    """``python -m seedbundle --version`` against ``python -c pass`` (and 1.0's), interleaved, medians of ``runs``."""
     log(f"timing start-up: {runs} runs of each ...")
     commands: dict[str, tuple[list[str], dict[str, str] | None]] = {
         "bare": ([sys.executable, "-c", "pass"], None)
     }
     for way in paths():
         commands[way] = ([sys.executable, "-m", "seedbundle", "--version"], path_environment(way))
+    if old is not None:
+        commands["1.0"] = ([sys.executable, "-m", "seedbundle", "--version"], old_environment(old))
     times: dict[str, list[float]] = {key: [] for key in commands}
     for _ in range(runs):
         for key, (command, environment) in commands.items():
@@ -1116,7 +1119,7 @@ def measure_startup(runs: int) -> Startup:
             subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=environment)
             times[key].append(time.perf_counter() - start)
     medians = {key: statistics.median(values) for key, values in times.items()}
-    return Startup(runs=runs, bare=medians.pop("bare"), version=medians)
+    return Startup(runs=runs, bare=medians.pop("bare"), old=medians.pop("1.0", None), version=medians)
 
 
 # -- the pure path against 1.0 ---------------------------------------------------
@@ -1138,8 +1141,12 @@ class Baseline:
         return self.seconds["1.0"][operation] / self.seconds["pure"][operation]
 
 
+BASELINE_USED = [BASELINE_REF]  # the commit that this run compares with, for the report
+
+
 def baseline_sources(ref: str, target: Path) -> Path | None:
     """Check out src/seedbundle of ``ref`` into ``target``; the directory to put on sys.path."""
+    BASELINE_USED[0] = ref
     try:
         archive = subprocess.run(
             ["git", "-C", str(HERE.parent), "archive", "--format=tar", ref, "src/seedbundle"],
@@ -1147,42 +1154,42 @@ def baseline_sources(ref: str, target: Path) -> Path | None:
             capture_output=True,
         ).stdout
     except (OSError, subprocess.CalledProcessError):
+        PEERS_NOTE["1.0"] = f"skipped: git cannot check out {ref} (a clone without history?)"
         return None
     with tarfile.open(fileobj=io.BytesIO(archive)) as sources:
         sources.extractall(target, filter="data")
     return target / "src"
 
 
+def old_environment(old: Path) -> dict[str, str]:
+    """The environment of a process that imports the 1.0 sources (which have no accelerator)."""
+    return dict(os.environ, PYTHONPATH=str(old), SEEDBUNDLE_PURE="1")
+
+
 def measure_baseline(
-    document: Path, payload: int, ref: str, repeat: int, summarize: Callable[[list[float]], float]
+    old: Path | None, document: Path, payload: int, repeat: int, summarize: Callable[[list[float]], float]
 ) -> Baseline | None:
     """loads, the reader, dumps and the writer of 1.0 and of the pure path today, in alternating fresh processes."""
-    with tempfile.TemporaryDirectory(prefix="seedbundle-bench-1.0-") as temporary:
-        old = baseline_sources(ref, Path(temporary))
-        if old is None:
-            PEERS_NOTE["1.0"] = f"skipped: git cannot check out {ref} (a clone without history?)"
-            return None
-        log(f"timing the pure path against 1.0 ({ref}): {repeat} rounds ...")
-        environments = {
-            "1.0": dict(os.environ, PYTHONPATH=str(old), SEEDBUNDLE_PURE="1"),
-            "pure": path_environment(PURE),
-        }
-        times: dict[str, dict[str, list[float]]] = {
-            side: {op: [] for op in BASELINE_OPERATIONS} for side in environments
-        }
-        for _ in range(repeat):
-            for side, environment in environments.items():
-                completed = subprocess.run(
-                    [sys.executable, str(BASELINE_CHILD), str(document)],
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                    env=environment,
-                )
-                for operation, seconds in json.loads(completed.stdout).items():
-                    times[side][operation].append(seconds)
+    if old is None:
+        return None
+    log(f"timing the pure path against 1.0: {repeat} rounds ...")
+    environments = {"1.0": old_environment(old), "pure": path_environment(PURE)}
+    times: dict[str, dict[str, list[float]]] = {
+        side: {op: [] for op in BASELINE_OPERATIONS} for side in environments
+    }
+    for _ in range(repeat):
+        for side, environment in environments.items():
+            completed = subprocess.run(
+                [sys.executable, str(BASELINE_CHILD), str(document)],
+                check=True,
+                capture_output=True,
+                text=True,
+                env=environment,
+            )
+            for operation, seconds in json.loads(completed.stdout).items():
+                times[side][operation].append(seconds)
     return Baseline(
-        ref=ref,
+        ref=BASELINE_USED[0],
         repeat=repeat,
         payload=payload,
         seconds={side: {op: summarize(values) for op, values in ops.items()} for side, ops in times.items()},
@@ -1485,9 +1492,16 @@ def startup_summary(startup: Startup) -> str:
         f"{way}: {startup.version[way] * 1000:.1f} ms ({startup.over(way) * 1000:+.1f} ms)"
         for way in startup.version
     )
+    old = ""
+    if startup.old is not None:
+        old_over = startup.old - startup.bare
+        old = (
+            f"; 1.0's: {startup.old * 1000:.1f} ms ({old_over * 1000:+.1f} ms), so today's costs"
+            f" {old_over / max(startup.over(PURE), 1e-6):.1f} x less over python -c pass"
+        )
     return (
         f"Start-up, medians of {startup.runs} interleaved runs: python -c pass {startup.bare * 1000:.1f} ms;"
-        f" python -m seedbundle --version {paths_text}."
+        f" python -m seedbundle --version {paths_text}{old}."
     )
 
 
@@ -1629,17 +1643,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         results = [run_size(corpus, plain_corpus, size, args, directory) for size in args.sizes]
         largest = results[-1]
+        old = baseline_sources(args.baseline, directory / "seedbundle-1.0")
         baseline = measure_baseline(
-            directory / f"corpus-{largest.size}.bundle",
-            largest.payload,
-            args.baseline,
-            args.repeat,
-            summarize,
+            old, directory / f"corpus-{largest.size}.bundle", largest.payload, args.repeat, summarize
         )
+        startup = measure_startup(args.startup_runs, old)
         peaks = [] if args.skip_1gb else measure_peaks(corpus, directory)
     # In temporary directories of their own, so that they need no disk space on top of the 1 GB test.
     trees = run_trees(args.repeat, install=not args.no_install)
-    startup = measure_startup(args.startup_runs)
     smallest = results[0]
     kept = zip_targets(largest)
     if largest is not smallest:

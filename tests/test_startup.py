@@ -135,7 +135,8 @@ def test_pack_and_unpack_without_a_terminal_load_no_progress_bar(tmp_path: Path)
     status, modules = loaded_by(tmp_path, "pack", str(tmp_path / "tree"), "-o", str(out))
     assert (status, "seedbundle._pack" in modules) == (0, True)
     assert (
-        top_level(modules) & {"tqdm", "importlib.metadata", "seedbundle._unpack", "seedbundle._apply"}
+        top_level(modules)
+        & {"tqdm", "importlib.metadata", "seedbundle._unpack", "seedbundle._apply", "seedbundle._volumes"}
         == set()
     )
     status, modules = loaded_by(tmp_path, "unpack", str(out), "-C", str(tmp_path / "copy"))

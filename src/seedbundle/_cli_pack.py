@@ -26,7 +26,6 @@ from ._pack import pack_to
 from ._profile import PromptProfile
 from ._remote import is_url
 from ._syntax import encode_name
-from ._volumes import join, pack_volumes, volume_path
 
 if TYPE_CHECKING:
     from ._select import Ignored
@@ -76,6 +75,8 @@ def _pack_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _pack_volumes(args: argparse.Namespace) -> int:
+    from ._volumes import pack_volumes, volume_path  # a plain pack needs neither volumes nor loads
+
     if args.output == STDIO:
         raise _UsageError("volumes need -o with a place for the number, such as -o out-%03d.bundle")
     try:
@@ -121,6 +122,8 @@ def _pack_volumes(args: argparse.Namespace) -> int:
 
 
 def _join(args: argparse.Namespace) -> int:
+    from ._volumes import join
+
     if args.output == STDIO:
         sys.stdout.flush()
         join(args.volumes, sys.stdout.buffer)

@@ -11,6 +11,7 @@ import functools
 import json
 import re
 from collections.abc import Iterator
+from importlib import resources
 
 import attrs
 
@@ -57,8 +58,6 @@ class LineError(Exception):
 @functools.cache
 def grammar_text() -> str:
     """The text of the normative grammar, loaded from the package."""
-    from importlib import resources  # only the grammar's users pay for it, not every command
-
     return resources.files("seedbundle").joinpath("grammar.lark").read_text(encoding="utf-8")
 
 
