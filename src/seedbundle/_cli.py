@@ -206,6 +206,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+# argparse's own action, subclassed so that the help line and the output stay
+# its own; only the moment the version is read changes.
 class _Version(argparse._VersionAction):
     """``--version``, which reads the installed version only when it is asked for."""
 
