@@ -1,12 +1,17 @@
-"""Stream every entry of one bundle and print the peak resident set size as JSON.
+"""Peak resident set sizes, printed as JSON, for ``bench.py``.
 
-``bench.py`` runs this file in a fresh interpreter, so that nothing but
-seedbundle and the reader counts towards the peak. argv: the bundle.
+``peak_child.py BUNDLE`` streams every entry of one bundle, in a fresh
+interpreter, so that nothing but seedbundle and the reader counts towards
+the peak. ``peak_child.py --command PROGRAM ARG...`` runs a command and
+reports the peak of that process alone (``wait4``; POSIX only), which
+``bench.py`` compares with the peak of ``python -c pass``.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 import time
 
@@ -52,5 +57,20 @@ def main(path: str) -> None:
     print(json.dumps(report))
 
 
+def command_peak(command: list[str]) -> None:
+    """Run ``command`` with its output discarded; print its peak RSS, exit status and seconds."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # wait4 gives the usage of this one child, where RUSAGE_CHILDREN would take the largest of all.
+    _pid, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - start
+    scale = 1 if sys.platform == "darwin" else 1024
+    print(json.dumps({"peak": usage.ru_maxrss * scale, "status": process.returncode, "seconds": seconds}))
+
+
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if sys.argv[1] == "--command":
+        command_peak(sys.argv[2:])
+    else:
+        main(sys.argv[1])

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import seedbundle
-from seedbundle import _cli
+from seedbundle import _cli, _cli_base
 from seedbundle._cli import main
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="needs POSIX links and modes")
@@ -587,7 +587,7 @@ def test_progress_shows_only_on_a_terminal(
     (tmp_path / "tree").mkdir()
     (tmp_path / "tree" / "a.txt").write_bytes(b"A\n" * 1000)
     out = str(tmp_path / "out.bundle")
-    monkeypatch.setattr(_cli, "_PROGRESS_DELAY", 0)
+    monkeypatch.setattr(_cli_base, "_PROGRESS_DELAY", 0)
     assert main(["pack", str(tmp_path / "tree"), "-o", out, "-q"]) == 0
     assert capsysbinary.readouterr().err == b""
     terminal = FakeTerminal()

@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "seedbundle"
 LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(layer.split())
     for layer in (
-        "_errors _extract_codes _signals _instructions _native",
+        "_errors _extract_codes _signals _instructions _native _choices _version",
         "_ignore",
         "_syntax",
         "_atomic _dirs _extract_lines",
@@ -33,7 +33,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "_pack _unpack _strategies _extract",
         "_volumes _apply",
         "_cli_base",
-        "_cli_answer",
+        "_cli_answer _cli_pack _cli_unpack _cli_read _cli_convert",
         "_cli _snapshot",
         "__init__ __main__ strategies convert pytest_plugin syrupy",
     )

@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import seedbundle
-from seedbundle import _cli, _encoder
+from seedbundle import _cli_base, _cli_pack, _encoder
 from seedbundle._cli import main
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="needs POSIX links, modes and special files")
@@ -597,7 +597,7 @@ def test_the_pack_command_calls_pack_to_and_sums_up(
         calls.append(args[1])
         return library(*args, **kwargs)
 
-    monkeypatch.setattr(_cli, "pack_to", spy)
+    monkeypatch.setattr(_cli_pack, "pack_to", spy)
     out = tmp_path / "out.bundle"
     assert main(["pack", str(tree), "-o", str(out)]) == 0
     assert calls == [str(out)]
@@ -615,7 +615,7 @@ def test_the_progress_bar_counts_files_against_a_total(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tree = make_tree(tmp_path / "tree")
-    monkeypatch.setattr(_cli, "_PROGRESS_DELAY", 0)
+    monkeypatch.setattr(_cli_base, "_PROGRESS_DELAY", 0)
     terminal = FakeTerminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     assert main(["pack", str(tree), "-o", str(tmp_path / "out.bundle"), "-q"]) == 0

@@ -114,12 +114,12 @@ _HOMES = {
 
 
 def __getattr__(name: str) -> object:
-    # The version lives in pyproject.toml alone; reading the package metadata
-    # costs tens of milliseconds, so it is read only when asked for.
+    # The version lives in pyproject.toml alone, and reaches us through the
+    # package metadata, which is read only when asked for.
     if name == "__version__":
-        from importlib.metadata import version
+        from ._version import installed_version
 
-        return version("seedbundle")
+        return installed_version()
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module 'seedbundle' has no attribute {name!r}")

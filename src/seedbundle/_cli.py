@@ -1,28 +1,25 @@
-"""The ``seedbundle`` command: its parser, its guard against tracebacks and signals, and the commands.
+"""The ``seedbundle`` command: its parser, its guard against tracebacks and signals, and the dispatch.
 
-The plumbing that every command shares is in ``_cli_base``; the commands
-for a model's answer, ``extract`` and ``apply``, are in ``_cli_answer``.
+The plumbing that every command shares is in ``_cli_base``. The commands
+themselves are in ``_cli_pack`` (pack, join), ``_cli_unpack``, ``_cli_read``
+(list, cat, check, fmt), ``_cli_convert`` and ``_cli_answer`` (extract,
+apply), each imported only when one of its commands runs: building the
+parser loads none of them, so ``seedbundle --version`` and ``--help`` start
+in a few tens of milliseconds, and ``seedbundle list`` loads no packer.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import difflib
-import json
 import os
 import signal
-import sys
 import threading
 import types
-import warnings
 from collections.abc import Callable, Iterator, Sequence
-from importlib.metadata import version
-from typing import IO, Any
+from typing import Any
 
-from tqdm import tqdm
-
-from ._cli_answer import _add_apply, _add_extract
+from ._choices import ENCODINGS, READ_FORMATS, WRITE_FORMATS
 from ._cli_base import (
     PROGRAM,
     STDIO,
@@ -30,44 +27,25 @@ from ._cli_base import (
     _add_output,
     _add_reading,
     _command,
-    _count_files,
     _describe_os_error,
     _error,
     _Failure,
     _for_the_command_line,
     _Formatter,
-    _input,
     _internal_error,
     _label,
-    _message,
-    _output,
-    _plural,
-    _print,
     _show_decode_error,
     _silence_stdout,
     _standard_streams,
     _UsageError,
 )
-from ._convert_codes import READ_FORMATS, WRITE_FORMATS, ConvertError
-from ._encoder import encode_comment, encode_end, encode_entry
-from ._errors import BundleDecodeError, BundleError, PackWarning, UnpackError
-from ._ignore import PatternError, compile_patterns
-from ._instructions import instructions
-from ._model import Entry
-from ._names import check_names
-from ._pack import pack_to
-from ._profile import PromptProfile
-from ._remote import is_url
-from ._select import Ignored
-from ._stream import open as open_bundle
-from ._syntax import encode_name
-from ._tokens import ENCODINGS, EntryTokens, TokenTally, default_encoding, token_counter
-from ._unpack import Plan, plan_entries, reader_source, unpack_entries
-from ._volumes import join, pack_volumes, volume_path
+from ._errors import BundleDecodeError, BundleError
 
 __all__ = ["main"]
 
+
 TRACEBACK_VARIABLE = "SEEDBUNDLE_TRACEBACK"
+
 
 _EPILOG = """\
 examples:
@@ -213,7 +191,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=_Formatter,
     )
-    parser.add_argument("--version", action="version", version=f"{PROGRAM} {version(PROGRAM)}")
+    parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_pack(commands)
     _add_unpack(commands)
@@ -226,6 +204,18 @@ def _parser() -> argparse.ArgumentParser:
     _add_extract(commands)
     _add_apply(commands)
     return parser
+
+
+# argparse's own action, subclassed so that the help line and the output stay
+# its own; only the moment the version is read changes.
+class _Version(argparse._VersionAction):
+    """``--version``, which reads the installed version only when it is asked for."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        from ._version import installed_version
+
+        self.version = f"{PROGRAM} {installed_version()}"
+        super().__call__(parser, *args, **kwargs)
 
 
 def _add_pack(commands: Any) -> None:
@@ -514,9 +504,79 @@ def _add_convert(commands: Any) -> None:
     )
 
 
+def _add_extract(commands: Any) -> None:
+    command = _command(
+        commands,
+        "extract",
+        "read the files out of a language model's answer, reporting every repair and doubt",
+        _extract,
+        "seedbundle extract answer.md --base prompt.bundle -o recovered.bundle",
+    )
+    command.add_argument("answer", metavar="ANSWER", help="the answer file, or - for stdin")
+    _add_output(command)
+    command.add_argument("--json", action="store_true", help="print the whole report as JSON on stdout")
+    _add_base(command)
+    command.add_argument(
+        "--finish-reason",
+        metavar="REASON",
+        help="the stop reason the model's API reported; 'length' marks the last file truncated",
+    )
+
+
+def _add_base(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--base",
+        metavar="PROMPT.bundle",
+        help="the bundle the model was shown, to compare with (packed with --sha256 it records what the model saw)",
+    )
+
+
+def _add_apply(commands: Any) -> None:
+    command = _command(
+        commands,
+        "apply",
+        "apply a model's answer to a directory: show the plan and the diff, then write all of it or nothing",
+        _apply,
+        "seedbundle apply answer.md -C my-project --base prompt.bundle --yes",
+    )
+    command.add_argument(
+        "answer", metavar="ANSWER", help="the answer (or a bundle, or an undo file), or - for stdin"
+    )
+    command.add_argument(
+        "-C",
+        "--directory",
+        metavar="DIR",
+        default=".",
+        help="the directory to change (default: the current one)",
+    )
+    _add_base(command)
+    command.add_argument("--yes", action="store_true", help="apply the plan (without it, only show it)")
+    command.add_argument(
+        "--force",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="apply NAME although it is a conflict, truncated or suspect (repeatable)",
+    )
+    command.add_argument(
+        "--skip", metavar="NAME", action="append", default=[], help="leave NAME alone (repeatable)"
+    )
+    command.add_argument(
+        "--undo-to",
+        metavar="FILE",
+        help="write the undo answer to FILE (default: DIR.undo-<time>.bundle beside DIR)",
+    )
+    command.add_argument("--json", action="store_true", help="print the plan as JSON instead of the diff")
+
+
 def _check_patterns(args: argparse.Namespace) -> None:
     """Make a pattern that does not compile a usage error that names it, before any work starts."""
-    for option, what in (("--include", "include"), ("--exclude", "exclude")):
+    options = (("--include", "include"), ("--exclude", "exclude"))
+    if not any(getattr(args, what, ()) for _option, what in options):
+        return  # the commands without patterns need not load the pattern compiler
+    from ._ignore import PatternError, compile_patterns
+
+    for option, what in options:
         try:
             compile_patterns(what, getattr(args, what, ()))
         except PatternError as error:
@@ -529,466 +589,64 @@ def _check_patterns(args: argparse.Namespace) -> None:
 _BROKEN_PIPE = 128 + 13
 
 
-_PROGRESS_DELAY = 1.0  # seconds: a quick run shows no bar at all
-
-
-def _progress(description: str) -> tqdm[Any]:
-    """A byte counter on stderr that shows only on a terminal, and only after a second."""
-    return tqdm(
-        desc=description,
-        unit="B",
-        unit_scale=True,
-        unit_divisor=1024,
-        file=sys.stderr,
-        disable=not sys.stderr.isatty(),
-        delay=_PROGRESS_DELAY,
-        leave=False,
-    )
-
-
-# -- the commands --------------------------------------------------------
+# -- the commands, each imported when it runs ----------------------------------
 
 
 def _pack(args: argparse.Namespace) -> int:
-    if args.max_bytes or args.max_tokens:
-        return _pack_volumes(args)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", PackWarning)
-        try:
-            files, size, tokens = _write_pack(args)
-        finally:
-            for warning in caught:
-                if isinstance(warning.message, PackWarning):
-                    sys.stderr.write(f"{PROGRAM}: {warning.message}\n")
-    if not args.quiet:
-        into = "<stdout>" if args.output == STDIO else args.output
-        counted = "" if tokens is None else f", {_tokens_in(tokens, args.encoding)}"
-        sys.stderr.write(
-            f"{PROGRAM}: packed {_plural(files, 'file')}, {_plural(size, 'byte')}{counted} into {into}\n"
-        )
-        if tokens is not None and tokens.entries:
-            sys.stderr.write(f"{PROGRAM}: largest: {_largest(tokens)}\n")
-    return 0
+    from ._cli_pack import _pack
 
-
-def _pack_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The options that pack_to and pack_volumes share, from the command line."""
-
-    def ignored(item: Ignored) -> None:
-        if args.list_ignored or (item.reason.startswith("prompt profile: ") and not args.quiet):
-            _list_ignored(item)
-
-    return {
-        "comment": _pack_comment(args),
-        "sha256": args.sha256,
-        "gitignore": args.gitignore,
-        "git": args.git,
-        "include": args.include,
-        "exclude": args.exclude,
-        "symlinks": args.symlinks,
-        "ignored": ignored if args.list_ignored or args.for_prompt else None,
-        "profile": PromptProfile() if args.for_prompt else None,
-    }
-
-
-def _pack_volumes(args: argparse.Namespace) -> int:
-    if args.output == STDIO:
-        raise _UsageError("volumes need -o with a place for the number, such as -o out-%03d.bundle")
-    try:
-        volume_path(args.output, 1)
-    except ValueError as error:
-        raise _UsageError(str(error)) from None
-    if args.max_bytes:
-        budget, count = args.max_bytes, None
-    else:
-        budget, count = args.max_tokens, token_counter(args.encoding or "estimate")
-    files = size = 0
-
-    def progress(_name: str, file_size: int, _done: int, _total: int) -> None:
-        nonlocal files, size
-        files += 1
-        size += file_size
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", PackWarning)
-        try:
-            paths = pack_volumes(
-                args.directory,
-                args.output,
-                budget=budget,
-                count=count,
-                progress=progress,
-                **_pack_options(args),
-            )
-        finally:
-            for warning in caught:
-                if isinstance(warning.message, PackWarning):
-                    sys.stderr.write(f"{PROGRAM}: {warning.message}\n")
-    if not args.quiet:
-        unit = "bytes" if args.max_bytes else _tokens_unit(args.encoding)
-        shown = paths[0] if len(paths) == 1 else f"{paths[0]} ... {paths[-1]}"
-        sys.stderr.write(
-            f"{PROGRAM}: packed {_plural(files, 'file')}, {_plural(size, 'byte')} into"
-            f" {_plural(len(paths), 'volume')} of at most {budget} {unit} each: {shown}\n"
-        )
-    return 0
+    return _pack(args)
 
 
 def _join(args: argparse.Namespace) -> int:
-    if args.output == STDIO:
-        sys.stdout.flush()
-        join(args.volumes, sys.stdout.buffer)
-        sys.stdout.buffer.flush()
-    elif is_url(args.output):
-        with _output(args.output) as out:
-            join(args.volumes, out)
-    else:
-        join(args.volumes, args.output)
-    return 0
+    from ._cli_pack import _join
 
-
-def _pack_comment(args: argparse.Namespace) -> str:
-    """The comment as asked: the instructions for the model first, if asked for."""
-    if not args.instructions:
-        return str(args.comment)
-    return instructions() + ("\n" + args.comment if args.comment else "")
-
-
-def _tokens_unit(encoding: str | None) -> str:
-    return (
-        "estimated tokens"
-        if encoding in (None, "estimate")
-        else f"{encoding} tokens"
-        if encoding != "bytes"
-        else "bytes"
-    )
-
-
-def _write_pack(args: argparse.Namespace) -> tuple[int, int, _Tokens | None]:
-    """Pack as asked; the number of files and of their bytes, and the tokens if asked for."""
-    tally = _pack_tally(args)
-    total_bytes = 0
-    with tqdm(
-        desc="packing",
-        unit="file",
-        file=sys.stderr,
-        disable=not sys.stderr.isatty(),
-        delay=_PROGRESS_DELAY,
-        leave=False,
-    ) as bar:
-
-        def progress(_name: str, size: int, _done: int, total: int) -> None:
-            nonlocal total_bytes
-            total_bytes += size
-            bar.update()
-            if bar.total != total:  # known once the walk is over: show it at once
-                bar.total = total
-                bar.refresh()
-
-        if args.output == STDIO:
-            sys.stdout.flush()
-        with contextlib.ExitStack() as stack:
-            output: str | IO[bytes] = args.output
-            if args.output == STDIO:
-                output = sys.stdout.buffer
-            elif is_url(args.output):
-                # A URL is written through the command's output, committed only on success.
-                output = stack.enter_context(_output(args.output))
-            if tally is not None and not isinstance(output, str):
-                output = _Tee(output, tally)  # type: ignore[assignment]
-            count = pack_to(args.directory, output, progress=progress, **_pack_options(args))
-    if args.output == STDIO:
-        sys.stdout.buffer.flush()
-    elif tally is not None and not is_url(args.output):
-        with open(args.output, "rb") as written:
-            while chunk := written.read(1 << 20):
-                tally.write(chunk)
-    return count, total_bytes, None if tally is None else _Tokens(tally.close(), tally.total)
-
-
-def _list_ignored(ignored: Ignored) -> None:
-    sys.stderr.write(f"{PROGRAM}: ignored {encode_name(ignored.name)} ({ignored.reason})\n")
+    return _join(args)
 
 
 def _unpack(args: argparse.Namespace) -> int:
-    with _input(args.bundle) as file, reader_source(file, strict=args.strict) as fresh:
-        try:
-            if args.dry_run:
-                return _show_unpack_plan(plan_entries(fresh, args.directory, **_unpack_options(args)))
-            with _progress("unpacking") as bar:
+    from ._cli_unpack import _unpack
 
-                def progress(entry: Entry, total: int) -> None:
-                    if bar.total != total:
-                        bar.total = total
-                    bar.update(len(entry.data))
-
-                plan = unpack_entries(fresh, args.directory, progress=progress, **_unpack_options(args))
-        except UnpackError as error:
-            raise _Failure(_for_the_command_line(error.msg)) from None
-    if args.verbose:
-        for item in plan.files:
-            _print(encode_name(item.name))
-    return 0
-
-
-def _unpack_options(args: argparse.Namespace) -> dict[str, bool]:
-    return {"overwrite": args.force, "allow_case_conflicts": args.allow_case_conflicts}
-
-
-def _show_unpack_plan(plan: Plan) -> int:
-    """List what unpack would do; 1 if it would refuse, as the same command without -n would."""
-    for item in plan.files:
-        name = encode_name(item.name)
-        if item.refusal is not None:
-            _print(f"refuse  {name}: {_for_the_command_line(item.refusal)}")
-        elif item.replaces and not plan.overwrite:
-            _print(f"replace {name} (needs --force)")
-        else:
-            _print(f"{item.action:7} {name}")
-    for name in plan.leftovers:
-        _print(f"remove  {encode_name(name)} (left by an interrupted unpack)")
-    refused = sum(item.refusal is not None for item in plan.files)
-    existing = sum(item.replaces and item.refusal is None for item in plan.files)
-    if refused:
-        _error(f"unpack would refuse this bundle: it cannot write {_count_files(refused)}")
-    elif existing and not plan.overwrite:
-        _error(
-            f"unpack would refuse this bundle: it would replace {_count_files(existing, 'existing ')}"
-            " (add --force to allow that)"
-        )
-    return 1 if plan.problem() is not None else 0
-
-
-def _lines_in_bundle(entry: Entry) -> int:
-    """How many content lines the entry takes in the bundle, counted in what the writer writes."""
-    _marker_line, *content = encode_entry(entry)
-    return sum(piece.count(b"\n") for piece in content)
+    return _unpack(args)
 
 
 def _list(args: argparse.Namespace) -> int:
-    if args.tokens or args.encoding:
-        return _list_tokens(args)
-    detailed = args.long or args.json
-    rows: list[dict[str, Any]] = []
-    with _input(args.bundle) as file, open_bundle(file, "r", strict=args.strict) as reader:
-        for entry in reader:
-            rows.append(_describe(entry) if detailed else {"name": entry.name})
-    if args.json:
-        _print(json.dumps(rows, indent=2))
-    elif args.long:
-        width = max((len(str(row["size"])) for row in rows), default=1)
-        for row in rows:
-            mode = "x" if row["executable"] else "-"
-            _print(
-                f"{mode} {row['size']:>{width}} {row['encoding']:6} {row['lines']:>6}"
-                f" {encode_name(row['name'])}"
-            )
-    else:
-        for row in rows:
-            _print(encode_name(row["name"]))
-    return 0
+    from ._cli_read import _list
 
-
-def _list_tokens(args: argparse.Namespace) -> int:
-    """List the tokens that each entry takes in the bundle as seedbundle writes it, and the total."""
-    encoding = args.encoding or default_encoding()
-    tally = TokenTally(_counter(encoding))
-    entries: list[Entry] = []
-    with _input(args.bundle) as file, open_bundle(file, "r", strict=args.strict) as reader:
-        tally.write(encode_comment(reader.comment))
-        for entry in reader:
-            for piece in encode_entry(entry):
-                tally.write(piece)
-            entries.append(entry)
-        tally.write(encode_end(len(entries)))
-    counted = tally.close()
-    if args.json:
-        rows = [
-            _describe(entry) | {"tokens": tokens.tokens}
-            for entry, tokens in zip(entries, counted, strict=True)
-        ]
-        _print(json.dumps(rows, indent=2))
-        return 0
-    width = len(str(tally.total))
-    size_width = max((len(str(len(entry.data))) for entry in entries), default=1)
-    for entry, tokens in zip(entries, counted, strict=True):
-        row = _describe(entry)
-        long = (
-            f"{'x' if row['executable'] else '-'} {row['size']:>{size_width}} {row['encoding']:6} "
-            if args.long
-            else ""
-        )
-        _print(f"{long}{tokens.tokens:>{width}} {encode_name(tokens.name)}")
-    _print(f"{tally.total:>{width}} tokens ({encoding}) in all, comment and END line included")
-    return 0
-
-
-class _Tokens:
-    """What the tally of a packed bundle found."""
-
-    def __init__(self, entries: tuple[EntryTokens, ...], total: int) -> None:
-        self.entries = entries
-        self.total = total
-
-
-class _Tee:
-    """A binary output that also feeds what it is given to a tally."""
-
-    def __init__(self, out: IO[bytes], tally: TokenTally) -> None:
-        self._out = out
-        self._tally = tally
-
-    def write(self, data: bytes) -> int:
-        self._tally.write(data)
-        return self._out.write(data)
-
-    def __getattr__(self, name: str) -> Any:
-        # fileno (which pack_to uses to keep the bundle out of the tree), flush, ...
-        return getattr(self._out, name)
-
-
-def _counter(encoding: str) -> Callable[[str], int]:
-    try:
-        return token_counter(encoding)  # type: ignore[arg-type]
-    except ImportError as error:
-        raise _Failure(str(error)) from None
-
-
-def _pack_tally(args: argparse.Namespace) -> TokenTally | None:
-    if args.quiet:
-        return None
-    if not (args.tokens or args.encoding or sys.stderr.isatty()):
-        return None
-    # Asked for, the count is exact where the extra is installed. Shown only
-    # because stderr is a terminal, it is the estimate: an exact tokenizer
-    # reads about 8 MB/s here against pack's 100, and a summary nobody asked
-    # for must not make pack several times slower.
-    args.encoding = args.encoding or (default_encoding() if args.tokens else "estimate")
-    return TokenTally(_counter(args.encoding))
-
-
-def _tokens_in(tokens: _Tokens, encoding: str) -> str:
-    return f"{_plural(tokens.total, 'token')} ({encoding})"
-
-
-def _largest(tokens: _Tokens, shown: int = 5) -> str:
-    largest = sorted(tokens.entries, key=lambda entry: -entry.tokens)[:shown]
-    share = [
-        f"{encode_name(entry.name)} {_plural(entry.tokens, 'token')} ({entry.tokens / max(tokens.total, 1):.0%})"
-        for entry in largest
-    ]
-    return ", ".join(share)
-
-
-def _describe(entry: Entry) -> dict[str, Any]:
-    return {
-        "name": entry.name,
-        "size": len(entry.data),
-        "encoding": "text" if entry.is_text else "base64",
-        "lines": _lines_in_bundle(entry),
-        "executable": entry.executable,
-    }
+    return _list(args)
 
 
 def _cat(args: argparse.Namespace) -> int:
-    found: Entry | None = None
-    names: list[str] = []
-    with _input(args.bundle) as file, open_bundle(file, "r", strict=args.strict) as reader:
-        # Read to the end even after a match: a damaged bundle prints nothing.
-        for entry in reader:
-            if entry.name == args.name:
-                found = entry
-            elif found is None:
-                names.append(entry.name)
-    if found is None:
-        folded = args.name.casefold()
-        hint = [name for name in names if name.casefold() == folded]
-        hint = hint or difflib.get_close_matches(args.name, names, n=1)
-        suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
-        raise _Failure(f"{_label(args.bundle)} has no entry named {args.name!r}{suggestion}")
-    with _output(STDIO) as out:
-        out.write(found.data)
-    return 0
+    from ._cli_read import _cat
+
+    return _cat(args)
 
 
 def _check(args: argparse.Namespace) -> int:
-    try:
-        count = _check_bundle(args)
-    except BundleDecodeError as error:
-        if not args.json:
-            raise
-        place = {"line": error.lineno, "column": error.colno, "pos": error.pos}
-        _print_check_json(args, {"message": _message(error), **place})
-        return 1
-    except UnpackError as error:
-        if not args.json:
-            raise _Failure(f"{_label(args.bundle)}: {_for_the_command_line(error.msg)}") from None
-        _print_check_json(args, {"message": _for_the_command_line(error.msg), "entry": error.name})
-        return 1
-    if args.json:
-        _print_check_json(args, None, count)
-    return 0
+    from ._cli_read import _check
 
-
-def _check_bundle(args: argparse.Namespace) -> int:
-    """Read the whole bundle and check its names; return how many entries it holds."""
-    names: list[str] = []
-    with _input(args.bundle) as file, open_bundle(file, "r", strict=args.strict) as reader:
-        names.extend(entry.name for entry in reader)
-    if not args.format_only:
-        check_names(names, allow_case_conflicts=args.allow_case_conflicts)
-    return len(names)
-
-
-def _print_check_json(
-    args: argparse.Namespace, error: dict[str, Any] | None, entries: int | None = None
-) -> None:
-    """The one JSON object of ``check --json``; the error, if any, is in it, not on stderr."""
-    result: dict[str, Any] = {"file": _label(args.bundle), "valid": error is None}
-    if error is None:
-        result["entries"] = entries
-    else:
-        result["error"] = error
-    _print(json.dumps(result))
+    return _check(args)
 
 
 def _fmt(args: argparse.Namespace) -> int:
-    with _input(args.bundle) as file, open_bundle(file, "r", strict=args.strict) as reader:
-        comment = reader.comment
-        with (
-            _output(args.output) as out,
-            open_bundle(out, "w", comment=comment, sha256=args.sha256) as writer,
-        ):
-            for entry in reader:
-                writer.add(entry)
-    return 0
+    from ._cli_read import _fmt
+
+    return _fmt(args)
 
 
 def _convert(args: argparse.Namespace) -> int:
-    # Loaded here: the readers import tarfile, zipfile and the compressors,
-    # which no other command needs.
-    from ._convert import detect, detect_output
-    from ._convert import read as convert_read
-    from ._convert import write as convert_write
+    from ._cli_convert import _convert
 
-    label = _label(args.input)
-    target = args.target_format or detect_output(None if args.output == STDIO else args.output)
-    with _input(args.input) as file:
-        data = file.read()
-    try:
-        conversion = convert_read(
-            data,
-            format=args.source_format or detect(None if args.input == STDIO else args.input, data[:4096]),
-            drop_special=args.drop_special,
-        )
-        written = convert_write(conversion.bundle, target)
-    except ConvertError as error:
-        raise _Failure(f"{label}: {_for_the_command_line(str(error))}") from error
-    warnings = conversion.warnings + written.warnings
-    for warning in warnings:
-        sys.stderr.write(f"{label}: {_for_the_command_line(str(warning))}\n")
-    if args.strict and warnings:
-        raise _Failure(f"{label}: {_plural(len(warnings), 'warning')} under --strict; nothing written")
-    with _output(args.output) as out:
-        out.write(written.data)
-    return 0
+    return _convert(args)
+
+
+def _extract(args: argparse.Namespace) -> int:
+    from ._cli_answer import _extract
+
+    return _extract(args)
+
+
+def _apply(args: argparse.Namespace) -> int:
+    from ._cli_answer import _apply
+
+    return _apply(args)

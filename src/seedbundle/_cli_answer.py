@@ -1,4 +1,8 @@
-"""The commands for a language model's answer: ``seedbundle extract`` and ``seedbundle apply``."""
+"""The commands for a language model's answer: ``seedbundle extract`` and ``seedbundle apply``.
+
+Their options are defined with the others in ``_cli``, which imports this
+module only when one of the two commands runs.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,12 @@ import os
 import shlex
 import sys
 import time
-from typing import Any
 
 from ._api import dumps, loads
 from ._apply import ApplyPlan, apply, plan_apply, read_change
 from ._cli_base import (
     PROGRAM,
     STDIO,
-    _add_output,
-    _command,
     _count_files,
     _display,
     _error,
@@ -33,71 +34,6 @@ from ._extract import extract
 from ._extract_result import Extraction
 from ._model import Bundle
 from ._syntax import encode_name
-
-
-def _add_extract(commands: Any) -> None:
-    command = _command(
-        commands,
-        "extract",
-        "read the files out of a language model's answer, reporting every repair and doubt",
-        _extract,
-        "seedbundle extract answer.md --base prompt.bundle -o recovered.bundle",
-    )
-    command.add_argument("answer", metavar="ANSWER", help="the answer file, or - for stdin")
-    _add_output(command)
-    command.add_argument("--json", action="store_true", help="print the whole report as JSON on stdout")
-    _add_base(command)
-    command.add_argument(
-        "--finish-reason",
-        metavar="REASON",
-        help="the stop reason the model's API reported; 'length' marks the last file truncated",
-    )
-
-
-def _add_base(command: argparse.ArgumentParser) -> None:
-    command.add_argument(
-        "--base",
-        metavar="PROMPT.bundle",
-        help="the bundle the model was shown, to compare with (packed with --sha256 it records what the model saw)",
-    )
-
-
-def _add_apply(commands: Any) -> None:
-    command = _command(
-        commands,
-        "apply",
-        "apply a model's answer to a directory: show the plan and the diff, then write all of it or nothing",
-        _apply,
-        "seedbundle apply answer.md -C my-project --base prompt.bundle --yes",
-    )
-    command.add_argument(
-        "answer", metavar="ANSWER", help="the answer (or a bundle, or an undo file), or - for stdin"
-    )
-    command.add_argument(
-        "-C",
-        "--directory",
-        metavar="DIR",
-        default=".",
-        help="the directory to change (default: the current one)",
-    )
-    _add_base(command)
-    command.add_argument("--yes", action="store_true", help="apply the plan (without it, only show it)")
-    command.add_argument(
-        "--force",
-        metavar="NAME",
-        action="append",
-        default=[],
-        help="apply NAME although it is a conflict, truncated or suspect (repeatable)",
-    )
-    command.add_argument(
-        "--skip", metavar="NAME", action="append", default=[], help="leave NAME alone (repeatable)"
-    )
-    command.add_argument(
-        "--undo-to",
-        metavar="FILE",
-        help="write the undo answer to FILE (default: DIR.undo-<time>.bundle beside DIR)",
-    )
-    command.add_argument("--json", action="store_true", help="print the plan as JSON instead of the diff")
 
 
 def _read_answer(path: str) -> bytes:

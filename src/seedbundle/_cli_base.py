@@ -7,13 +7,16 @@ import contextlib
 import io
 import os
 import sys
+import types
 import unicodedata
 from collections.abc import Callable, Iterator
-from typing import IO, Any, NoReturn
+from typing import IO, Any, NoReturn, Protocol, Self
 
-from ._atomic import atomic_output
 from ._errors import BundleDecodeError
-from ._remote import is_url, open_url_for_reading, output_for_url
+
+# Each command imports what it needs when it runs; this module, which every
+# command and `seedbundle --version` load, imports the file and URL
+# machinery only inside the functions that use it.
 
 PROGRAM = "seedbundle"
 STDIO = "-"
@@ -124,6 +127,8 @@ def _label(path: str) -> str:
 
 @contextlib.contextmanager
 def _input(path: str) -> Iterator[IO[bytes]]:
+    from ._remote import is_url, open_url_for_reading
+
     if path == STDIO:
         yield sys.stdin.buffer
         return
@@ -137,6 +142,9 @@ def _input(path: str) -> Iterator[IO[bytes]]:
 
 @contextlib.contextmanager
 def _output(path: str) -> Iterator[IO[bytes]]:
+    from ._atomic import atomic_output
+    from ._remote import is_url
+
     if path == STDIO:
         sys.stdout.flush()
         yield sys.stdout.buffer
@@ -151,6 +159,8 @@ def _output(path: str) -> Iterator[IO[bytes]]:
 
 def _remote_output(url: str) -> Iterator[IO[bytes]]:
     """The output at a URL, committed only if the command succeeds; options come from fsspec's config."""
+    from ._remote import output_for_url
+
     output = output_for_url(url, None)
     try:
         yield output.file
@@ -262,3 +272,65 @@ def _plural(count: int, noun: str) -> str:
 
 def _count_files(count: int, kind: str = "") -> str:
     return f"{count} {kind}file" + ("" if count == 1 else "s")
+
+
+_PROGRESS_DELAY = 1.0  # seconds: a quick run shows no bar at all
+
+
+class _Bar(Protocol):
+    """What the commands use of a progress bar: tqdm's, or the one of a run without a terminal."""
+
+    total: float | int | None
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: types.TracebackType | None
+    ) -> None: ...
+
+    def update(self, n: float | None = 1) -> bool | None: ...
+
+    def refresh(self) -> None: ...
+
+
+class _NoBar:
+    """The progress bar when stderr is no terminal: tqdm would show nothing, so it is not even imported."""
+
+    def __init__(self) -> None:
+        self.total: float | int | None = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: types.TracebackType | None
+    ) -> None:
+        return None
+
+    def update(self, n: float | None = 1) -> bool | None:
+        return None
+
+    def refresh(self) -> None:
+        return None
+
+
+def _progress(description: str, unit: str, **options: Any) -> _Bar:
+    """A progress bar on stderr that shows only on a terminal, and only after a second."""
+    if not sys.stderr.isatty():
+        return _NoBar()
+    from tqdm import tqdm  # about 25 ms: loaded only where a bar can show
+
+    bar: tqdm[Any] = tqdm(
+        desc=description, unit=unit, file=sys.stderr, delay=_PROGRESS_DELAY, leave=False, **options
+    )
+    return bar
+
+
+def _counter(encoding: str) -> Callable[[str], int]:
+    """The token counter of ``encoding``; a missing extra is a failure to report, not a usage error."""
+    from ._tokens import token_counter
+
+    try:
+        return token_counter(encoding)  # type: ignore[arg-type]
+    except ImportError as error:
+        raise _Failure(str(error)) from None

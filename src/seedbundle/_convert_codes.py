@@ -12,6 +12,8 @@ from typing import Literal
 
 import attrs
 
+# The formats are defined in _choices, so that the command line can offer them without loading attrs.
+from ._choices import READ_FORMATS, WRITE_FORMATS, ReadFormat, WriteFormat
 from ._errors import BundleError
 from ._model import Bundle
 
@@ -27,27 +29,6 @@ __all__ = [
     "Written",
     "new_warning",
 ]
-
-# The formats, here so that the command line can offer them without loading the readers.
-ReadFormat = Literal[
-    "bundle",
-    "txtar",
-    "tar",
-    "zip",
-    "repomix-xml",
-    "repomix-markdown",
-    "repomix-plain",
-    "repomix-json",
-    "files-to-prompt",
-    "files-to-prompt-cxml",
-    "files-to-prompt-markdown",
-    "gitingest",
-    "code2prompt",
-]
-WriteFormat = Literal["bundle", "txtar", "tar", "tar.gz", "zip"]
-
-READ_FORMATS: tuple[str, ...] = ReadFormat.__args__  # type: ignore[attr-defined]
-WRITE_FORMATS: tuple[str, ...] = WriteFormat.__args__  # type: ignore[attr-defined]
 
 # code -> what it means and what was done. A code is never renumbered or reused.
 CODES: dict[str, str] = {

