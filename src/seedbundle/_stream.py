@@ -20,7 +20,7 @@ from ._atomic import AtomicFile, PathArg
 from ._decoder import Decoder
 from ._encoder import Base64Body, Survey, TextBody, encode_comment, encode_end, encode_entry, encode_header
 from ._errors import BundleEncodeError, PackError, locate_in
-from ._model import Entry, check_comment
+from ._model import Entry, _new_entry, check_comment
 from ._remote import check_storage_options, is_url, open_url_for_reading, output_for_url
 from ._scanner import scan_entries, start_of_entries
 from ._syntax import BOM, LineError, parse_header_line, shown
@@ -815,7 +815,8 @@ class BundleWriter:
         second = next(chunks, b"")
         if not second:  # it fits in one chunk: one read, and the data in hand
             self._names.add(name)
-            for piece in encode_entry(Entry(name, first, executable=executable), sha256=self._sha256):
+            # The name is checked above, and the data is bytes: no need to check them again.
+            for piece in encode_entry(_new_entry(name, first, executable), sha256=self._sha256):
                 self._fp.write(piece)
             return len(first)
         survey = Survey(digest=self._sha256)
