@@ -184,7 +184,10 @@ def _held_only_by_us(own: int) -> bool:
 
     A second descriptor would conflict with this run's own lock, so the lock
     itself is converted to an exclusive one, which only succeeds if no other
-    is held, and then back to a shared one.
+    is held, and then back to a shared one. A failed conversion drops the
+    lock for a moment (as BSD's flock does); another unpack that looks just
+    then may take this one's temporary files for leftovers, and remove them
+    once it succeeds, in which case this one fails and is undone.
     """
     assert fcntl is not None
     try:
@@ -198,7 +201,7 @@ def _held_only_by_us(own: int) -> bool:
     return True
 
 
-# -- the first pass: looking -----------------------------------------------
+# -- checking: looking, writing nothing ----------------------------------
 
 
 class _Planner:
@@ -341,7 +344,7 @@ class _Planner:
                 self.leftovers.append((node, name))
 
 
-# -- the second pass: writing ----------------------------------------------
+# -- writing -----------------------------------------------------------------
 
 
 @attrs.define
