@@ -437,6 +437,58 @@ def test_add_file_writes_what_add_writes(data: bytes, size: int, sha256: bool) -
     assert streamed.getvalue() == whole.getvalue()
 
 
+@settings(max_examples=200, deadline=None)
+@given(data=DATA, size=st.integers(1, 70), hold=st.integers(0, 100), sha256=st.booleans())
+def test_add_file_writes_what_add_writes_whether_it_reads_once_or_twice(
+    data: bytes, size: int, hold: int, sha256: bool
+) -> None:
+    streamed, whole = io.BytesIO(), io.BytesIO()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(seedbundle._stream, "_CHUNK", size)
+        patch.setattr(seedbundle._stream, "_HOLD", hold)
+        with seedbundle.open(streamed, "w", sha256=sha256) as writer:
+            assert writer.add_file("f", io.BytesIO(data), executable=True) == len(data)
+    with seedbundle.open(whole, "w", sha256=sha256) as writer:
+        writer.add("f", data, executable=True)
+    assert streamed.getvalue() == whole.getvalue()
+
+
+class CountingFile(io.BytesIO):
+    """A file that counts the bytes read from it."""
+
+    read_bytes = 0
+
+    def read(self, n: int | None = -1) -> bytes:
+        chunk = super().read(n)
+        self.read_bytes += len(chunk)
+        return chunk
+
+
+@pytest.mark.parametrize(
+    ("data", "sha256", "reads"),
+    [
+        (b"text line\n" * 1000, False, 1),  # held: text up to the limit
+        (b"text line\n" * 1000, True, 1),
+        (b"\x00binary" * 3000, False, 1),  # binary: streamed as it is read
+        (b"\x00binary" * 3000, True, 2),  # the checksum goes in the header, before the data
+        (b"text line\n" * 3000, False, 2),  # text over the limit: surveyed, then written
+        (b"text line\n" * 2000 + b"\xff" + b"x" * 5000, False, 1),  # binary found while held
+    ],
+    ids=["text", "text-sha256", "binary", "binary-sha256", "long-text", "late-binary"],
+)
+def test_add_file_reads_a_file_once_where_the_header_allows(
+    monkeypatch: pytest.MonkeyPatch, data: bytes, sha256: bool, reads: int
+) -> None:
+    monkeypatch.setattr(seedbundle._stream, "_CHUNK", 1000)
+    monkeypatch.setattr(seedbundle._stream, "_HOLD", 20_000)
+    file = CountingFile(data)
+    out = io.BytesIO()
+    with seedbundle.open(out, "w", sha256=sha256) as writer:
+        assert writer.add_file("f", file) == len(data)
+    assert file.read_bytes == reads * len(data)
+    assert seedbundle.loads(out.getvalue())["f"].data == data
+
+
 def test_add_file_reads_from_the_current_position_and_takes_a_path(tmp_path: Path) -> None:
     path = tmp_path / "data.bin"
     path.write_bytes(b"head:rest\n")
@@ -494,6 +546,7 @@ def test_a_file_that_changes_between_the_passes_is_an_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
 ) -> None:
     monkeypatch.setattr(seedbundle._stream, "_CHUNK", 4)
+    monkeypatch.setattr(seedbundle._stream, "_HOLD", 4)  # too long to hold: read twice
     tree = tmp_path / "tree"
     tree.mkdir()
     path = tree / "moving.txt"

@@ -159,18 +159,26 @@ def test_a_target_that_is_a_file_is_refused(sandbox: Path) -> None:
 
 
 def attacked(entries: list[Entry], attack: Iterator[None]) -> object:
-    """A source of entries that runs ``attack`` as soon as the checking pass is over."""
-    calls = 0
+    """A source of entries that runs ``attack`` once the whole bundle is read, before any file is in place."""
 
     @contextlib.contextmanager
     def source() -> Iterator[list[Entry]]:
-        nonlocal calls
-        calls += 1
         yield entries
-        if calls == 1:
-            next(attack)
+        next(attack)
 
     return source
+
+
+def attack_after_checking(monkeypatch: pytest.MonkeyPatch, name: str, attack: Iterator[None]) -> None:
+    """Run ``attack`` between the check of the entry ``name`` and its writing: where a race lands."""
+    check = _unpack._Planner.add
+
+    def add(self: object, entry: Entry) -> None:
+        check(self, entry)  # type: ignore[arg-type]
+        if entry.name == name:
+            next(attack)
+
+    monkeypatch.setattr(_unpack._Planner, "add", add)
 
 
 def _swap_in_symlink(directory: Path, outside: Path) -> Iterator[None]:
@@ -179,14 +187,16 @@ def _swap_in_symlink(directory: Path, outside: Path) -> Iterator[None]:
 
 
 @posix_only
-def test_a_symlink_swapped_in_after_the_check_is_not_followed(sandbox: Path) -> None:
+def test_a_symlink_swapped_in_after_the_check_is_not_followed(
+    sandbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     outside = sandbox / "outside"
     outside.mkdir()
     target = sandbox / "target"
-    entries = [Entry("a.txt", "a"), Entry("sub/evil.txt", "pwned")]
-    source = attacked(entries, _swap_in_symlink(target / "sub", outside))
+    entries = [Entry("a.txt", "a"), Entry("sub/evil.txt", "pwned"), Entry("z.txt", "z")]
+    attack_after_checking(monkeypatch, "sub/evil.txt", _swap_in_symlink(target / "sub", outside))
     with pytest.raises(seedbundle.UnpackError, match="became a link"):
-        unpack_entries(source, target)  # type: ignore[arg-type]
+        unpack_entries(lambda: contextlib.nullcontext(entries), target)
     assert list(outside.iterdir()) == []
     assert sorted(p.name for p in target.iterdir()) == ["sub"]  # only the attacker's link
 

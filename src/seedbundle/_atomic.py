@@ -50,6 +50,7 @@ _WRITE_THROUGH = (
     os.O_WRONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
 )
 _COPY_CHUNK = 1 << 20
+_BUFFER = 1 << 20
 
 
 def _naming(error: OSError, path: str) -> OSError:
@@ -182,7 +183,8 @@ class AtomicFile:
                 handle, self._temporary = _create_beside(self._target)
             except OSError as error:
                 raise _naming(error, self.path) from None
-            self.file = builtins.open(handle, "wb")  # noqa: SIM115 - commit() or discard() closes it
+            # Large writes: a bundle of many small files is written in few system calls.
+            self.file = builtins.open(handle, "wb", buffering=_BUFFER)  # noqa: SIM115 - closed by commit() or discard()
             self._finalizer = weakref.finalize(self, _remove, self._temporary)
         if self._mode == "replace" and existing is not None:
             _take_over(handle, existing)

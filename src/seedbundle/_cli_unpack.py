@@ -26,9 +26,7 @@ def _unpack(args: argparse.Namespace) -> int:
                 return _show_unpack_plan(plan_entries(fresh, args.directory, **_unpack_options(args)))
             with _progress("unpacking", "B", unit_scale=True, unit_divisor=1024) as bar:
 
-                def progress(entry: Entry, total: int) -> None:
-                    if bar.total != total:
-                        bar.total = total
+                def progress(entry: Entry) -> None:
                     bar.update(len(entry.data))
 
                 plan = unpack_entries(fresh, args.directory, progress=progress, **_unpack_options(args))

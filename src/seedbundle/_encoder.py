@@ -79,13 +79,12 @@ class Survey:
 
     The data is text if it is valid UTF-8 (a character may be cut between two
     chunks) and holds no NUL byte, as for [`Entry.is_text`][Entry.is_text]. The SHA-256
-    of the data is taken on the way, for the header and to tell whether a
-    second pass reads the same data.
+    of the data is taken on the way, for the header, unless ``digest`` is false.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, digest: bool = True) -> None:
         self.size = 0
-        self._hash = hashlib.sha256()
+        self._hash = hashlib.sha256() if digest else None  # without it, `digest` is not asked for
         self._utf8: codecs.IncrementalDecoder | None = codecs.getincrementaldecoder("utf-8")()
         self._last = b""
 
@@ -94,7 +93,8 @@ class Survey:
         if not chunk:
             return
         self.size += len(chunk)
-        self._hash.update(chunk)
+        if self._hash is not None:
+            self._hash.update(chunk)
         self._last = chunk[-1:]
         if self._utf8 is None:
             return
@@ -114,6 +114,11 @@ class Survey:
         return not self._utf8.getstate()[0]  # a character cut off at the end is not UTF-8
 
     @property
+    def is_binary(self) -> bool:
+        """Whether the data is stored as base64 whatever follows: a NUL or invalid UTF-8 was seen."""
+        return self._utf8 is None
+
+    @property
     def noeol(self) -> bool:
         """Whether the data is text that does not end in LF, so its entry gets ``noeol``."""
         return self.is_text and self._last not in (b"", b"\n")
@@ -121,6 +126,7 @@ class Survey:
     @property
     def digest(self) -> str:
         """The SHA-256 of the data seen so far, in hex."""
+        assert self._hash is not None, "a Survey(digest=False) takes no SHA-256"
         return self._hash.hexdigest()
 
 

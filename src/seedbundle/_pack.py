@@ -33,24 +33,41 @@ Identity = tuple[int, int]  # (st_dev, st_ino)
 _O_BINARY = getattr(os, "O_BINARY", 0)
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_OPEN_FOLLOW = os.O_RDONLY | _O_BINARY | _O_CLOEXEC | getattr(os, "O_NONBLOCK", 0)
+_OPEN = _OPEN_FOLLOW | _O_NOFOLLOW
+
+
+def _open_selected(found: FoundFile, skip: Collection[Identity]) -> tuple[IO[bytes], bool] | None:
+    """A selected file, open (the caller closes it), and its executable bit; None if it is in ``skip``.
+
+    ``skip`` holds the bundle being written.
+    """
+    path = found.path
+    # O_NONBLOCK: a FIFO swapped in after the directory was listed must not hang the open.
+    handle = os.open(path, _OPEN_FOLLOW if found.follow else _OPEN)
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
+            raise PackError(f"{path!r} changed into something that is not a file", path)
+        if (info.st_dev, info.st_ino) not in skip:
+            return open(handle, "rb"), bool(info.st_mode & stat.S_IXUSR)
+    except BaseException:
+        os.close(handle)
+        raise
+    os.close(handle)
+    warn(f"skipped {found.name!r}: it is the bundle being written", path)
+    return None
 
 
 @contextlib.contextmanager
 def _open_found(found: FoundFile, skip: Collection[Identity]) -> Iterator[tuple[IO[bytes], bool] | None]:
     """A selected file, open, and its executable bit; None if it is in ``skip``, the bundle being written."""
-    path = found.path
-    # O_NONBLOCK: a FIFO swapped in after the directory was listed must not hang the open.
-    flags = os.O_RDONLY | _O_BINARY | _O_CLOEXEC | getattr(os, "O_NONBLOCK", 0)
-    handle = os.open(path, flags if found.follow else flags | _O_NOFOLLOW)
-    with open(handle, "rb") as file:
-        info = os.fstat(handle)
-        if not stat.S_ISREG(info.st_mode):
-            raise PackError(f"{path!r} changed into something that is not a file", path)
-        if (info.st_dev, info.st_ino) in skip:
-            warn(f"skipped {found.name!r}: it is the bundle being written", path)
-            yield None
-        else:
-            yield file, bool(info.st_mode & stat.S_IXUSR)
+    opened = _open_selected(found, skip)
+    if opened is None:
+        yield None
+        return
+    with opened[0]:
+        yield opened
 
 
 def read_file(found: FoundFile, *, skip: Collection[Identity] = ()) -> Entry | None:
@@ -383,13 +400,15 @@ def _write_files(
     progress: Callable[[str, int, int, int], object] | None,
 ) -> int:
     count = 0
+    add = writer._add_stream
     for done, selected in enumerate(found, 1):
         size = 0
-        with _open_found(selected, skip) as opened:
-            if opened is not None:
-                source, executable = opened
-                size = writer._add_stream(selected.name, source, executable=executable, path=selected.path)
-                count += 1
+        opened = _open_selected(selected, skip)
+        if opened is not None:
+            source, executable = opened
+            with source:
+                size = add(selected.name, source, executable=executable, path=selected.path)
+            count += 1
         if progress is not None:
             progress(selected.name, size, done, len(found))
     return count

@@ -10,7 +10,7 @@ import io
 import itertools
 import os
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import IO, Any, Literal, Protocol, overload
 
@@ -20,7 +20,7 @@ from ._atomic import AtomicFile, PathArg
 from ._decoder import Decoder
 from ._encoder import Base64Body, Survey, TextBody, encode_comment, encode_end, encode_entry, encode_header
 from ._errors import BundleEncodeError, PackError, locate_in
-from ._model import Entry, check_comment
+from ._model import Entry, _new_entry, check_comment
 from ._remote import check_storage_options, is_url, open_url_for_reading, output_for_url
 from ._scanner import scan_entries, start_of_entries
 from ._syntax import BOM, LineError, parse_header_line, shown
@@ -28,6 +28,8 @@ from ._syntax import BOM, LineError, parse_header_line, shown
 __all__ = ["BundleReader", "BundleWriter", "open"]
 
 _CHUNK = 1 << 20
+# add_file() reads a file once if it is binary or at most this long, else twice.
+_HOLD = 8 << 20
 _LINE_SHOWN = 1 << 16  # how much of a line an error from a stream can show
 # UTF-8 continuation bytes: deleting them leaves one byte per character.
 _CONTINUATION = bytes(range(0x80, 0xC0))
@@ -753,10 +755,11 @@ class BundleWriter:
         """Write one entry now, its data read from a file one chunk at a time.
 
         The entry is written exactly as ``add(name, data)`` writes it, but
-        memory holds one chunk (1 MiB) of the data, never all of it, so the
-        file may be larger than memory. To learn what the header says (text
-        or base64, ``noeol``, the checksum), the file is read twice: once to
-        survey it, then to write it.
+        memory holds a few chunks (1 MiB each) of the data, never all of
+        it, so the file may be larger than memory. The file is read once if
+        it is up to 8 MiB long, or binary (then without ``sha256=True``).
+        Otherwise, to learn what the header says (text or base64, ``noeol``,
+        the checksum), it is read twice: once to survey it, then to write it.
 
         Args:
             name: The entry name.
@@ -800,7 +803,7 @@ class BundleWriter:
         )
 
     def _add_stream(self, name: str, file: IO[bytes], *, executable: bool, path: str) -> int:
-        """Write an entry from a seekable file in two passes; ``path`` names it in errors."""
+        """Write an entry from a seekable file, read once where the header allows; ``path`` names it in errors."""
         name = Entry(name, executable=executable).name  # the checks of Entry, on the name alone
         if name in self._names:
             raise BundleEncodeError(f"two entries are named {name!r}")
@@ -812,13 +815,32 @@ class BundleWriter:
         second = next(chunks, b"")
         if not second:  # it fits in one chunk: one read, and the data in hand
             self._names.add(name)
-            for piece in encode_entry(Entry(name, first, executable=executable), sha256=self._sha256):
+            # The name is checked above, and the data is bytes: no need to check them again.
+            for piece in encode_entry(_new_entry(name, first, executable), sha256=self._sha256):
                 self._fp.write(piece)
             return len(first)
-        survey = Survey()
-        for chunk in itertools.chain((first, second), chunks):
+        survey = Survey(digest=self._sha256)
+        held: list[bytes] = []
+        rest = itertools.chain((first, second), chunks)
+        del first, second  # from here in ``held``, or in ``rest``
+        for chunk in rest:
             survey.add(chunk)
-        del first, second
+            held.append(chunk)
+            if survey.is_binary and not self._sha256:
+                # Base64 whatever follows, and no checksum to wait for: the header is known.
+                return self._add_once(name, survey, held, rest, executable=executable)
+            if survey.size > _HOLD:
+                break
+        else:  # all of it in hand, read once
+            return self._add_once(name, survey, held, (), executable=executable)
+        # Too long to hold, and text so far: survey it all, then read it again to write it.
+        before = hashlib.sha256()  # to tell whether the second pass reads the same data
+        for chunk in held:
+            before.update(chunk)
+        del held
+        for chunk in rest:
+            survey.add(chunk)
+            before.update(chunk)
         file.seek(start)
         self._fp.write(encode_header(name, survey, executable=executable, sha256=self._sha256))
         self._names.add(name)  # from here a failure leaves a partial entry under this name
@@ -832,12 +854,34 @@ class BundleWriter:
             again.update(chunk)
             for piece in body.feed(chunk):
                 self._fp.write(piece)
-        if read != survey.size or again.hexdigest() != survey.digest:
+        if read != survey.size or again.digest() != before.digest():
             shown = repr(path) if path else "the file"
             raise PackError(f"{shown} changed while it was being packed", path)
         for piece in body.finish():
             self._fp.write(piece)
         return survey.size
+
+    def _add_once(
+        self, name: str, survey: Survey, held: list[bytes], rest: Iterable[bytes], *, executable: bool
+    ) -> int:
+        """Write an entry whose header ``survey`` already decides: the chunks in hand, then ``rest``."""
+        self._fp.write(encode_header(name, survey, executable=executable, sha256=self._sha256))
+        self._names.add(name)  # from here a failure leaves a partial entry under this name
+        body = TextBody(noeol=survey.noeol) if survey.is_text else Base64Body()
+        size = 0
+        write = self._fp.write
+        for chunk in held:
+            size += len(chunk)
+            for piece in body.feed(chunk):
+                write(piece)
+        held.clear()
+        for chunk in rest:
+            size += len(chunk)
+            for piece in body.feed(chunk):
+                write(piece)
+        for piece in body.finish():
+            write(piece)
+        return size
 
     def close(self) -> None:
         """Write the END marker and close the file if the writer opened it.

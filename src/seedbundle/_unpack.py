@@ -1,12 +1,15 @@
 """Unpack a bundle below a directory, treating it as untrusted.
 
-A first pass reads the whole bundle, checks every name and looks at the
-target directory, writing nothing. The second pass writes each file under a
-temporary name beside its final one; only when all of them are written are
-they moved into place, and a file that one replaces is kept under a backup
-name until the last is in place. Any failure, or any exception at all (an
-interrupt too), puts the replaced files back and removes everything that the
-run created.
+The bundle is read once. Each entry is checked as it arrives (its name, and
+what is on the disk where it goes) and written under a temporary name beside
+its final one. Only when the whole bundle has been read and found valid are
+the files moved into place; a file that one replaces is kept under a backup
+name until the last is in place. A bad entry, a damaged bundle, a failure or
+any exception at all (an interrupt too) puts the replaced files back and
+removes everything that the run created, so the target is left as it was.
+Once an entry is refused, the rest of the bundle is still read and checked,
+but no more is written, so that the error raised is the one a check of the
+whole bundle finds first.
 
 Below the target, every directory is opened relative to its parent and never
 through a symbolic link, and no path longer than one name is ever handed to
@@ -19,9 +22,7 @@ import contextlib
 import errno
 import os
 import secrets
-import shutil
 import stat
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import IO, Literal
@@ -143,11 +144,12 @@ def _announce(fd: int | None) -> None:
             fcntl.flock(fd, fcntl.LOCK_SH)
 
 
-def _may_be_in_use(directory: Dir) -> bool:
+def _may_be_in_use(directory: Dir, own: int | None = None) -> bool:
     """Whether an unpack may be running in ``directory``: one holds its lock on it or above it.
 
     Only when none does are the temporary files in it leftovers of an unpack
-    that was killed; then they can be removed.
+    that was killed; then they can be removed. ``own`` is the descriptor on
+    which this run holds its own lock (see [`_announce`][]), which does not count.
     """
     if directory.fd is None or fcntl is None:
         return True
@@ -156,9 +158,15 @@ def _may_be_in_use(directory: Dir) -> bool:
     except OSError:
         return True
     try:
+        mine = None if own is None else identity(os.fstat(own))
         while True:
-            fcntl.flock(current, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while any is held
-            fcntl.flock(current, fcntl.LOCK_UN)
+            if mine is not None and identity(os.fstat(current)) == mine:
+                assert own is not None
+                if not _held_only_by_us(own):
+                    return True
+            else:
+                fcntl.flock(current, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while any is held
+                fcntl.flock(current, fcntl.LOCK_UN)
             parent = os.open("..", DIRECTORY_FLAGS, dir_fd=current)
             at_the_top = identity(os.fstat(parent)) == identity(os.fstat(current))
             os.close(current)
@@ -171,7 +179,29 @@ def _may_be_in_use(directory: Dir) -> bool:
         os.close(current)
 
 
-# -- the first pass: looking -----------------------------------------------
+def _held_only_by_us(own: int) -> bool:
+    """Whether no one else holds a lock on the directory of ``own``, where this run holds its shared one.
+
+    A second descriptor would conflict with this run's own lock, so the lock
+    itself is converted to an exclusive one, which only succeeds if no other
+    is held, and then back to a shared one. A failed conversion drops the
+    lock for a moment (as BSD's flock does); another unpack that looks just
+    then may take this one's temporary files for leftovers, and remove them
+    once it succeeds, in which case this one fails and is undone.
+    """
+    assert fcntl is not None
+    try:
+        fcntl.flock(own, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    finally:
+        # Back to shared; where a failed conversion dropped the lock, this takes it again.
+        with contextlib.suppress(OSError):
+            fcntl.flock(own, fcntl.LOCK_SH)
+    return True
+
+
+# -- checking: looking, writing nothing ----------------------------------
 
 
 class _Planner:
@@ -182,6 +212,8 @@ class _Planner:
         self.names = NameSet(allow_case_conflicts=allow_case_conflicts)
         self.files: list[Planned] = []
         self.leftovers: list[tuple[Node, str]] = []
+        # The descriptor on which this run announced itself, once it writes (see _announce).
+        self.own_lock: int | None = None
         cursor.open_root()
 
     def add(self, entry: Entry) -> None:
@@ -300,7 +332,7 @@ class _Planner:
         except PermissionError:  # a directory one may write to but not list
             return
         found = sorted(name for name in names if UNPACK_TEMPORARY.fullmatch(name))
-        if not found or _may_be_in_use(directory):
+        if not found or _may_be_in_use(directory, self.own_lock):
             return
         for name in found:
             info = directory.lstat(name)
@@ -312,7 +344,7 @@ class _Planner:
                 self.leftovers.append((node, name))
 
 
-# -- the second pass: writing ----------------------------------------------
+# -- writing -----------------------------------------------------------------
 
 
 @attrs.define
@@ -622,14 +654,9 @@ def _move_no_replace(directory: Dir, temporary: str, final: str, name: str) -> N
         directory.unlink(temporary)
 
 
-# -- the two passes ----------------------------------------------------------
+# -- one pass: checking and writing ---------------------------------------
 
 EntrySource = Callable[[], contextlib.AbstractContextManager[Iterable[Entry]]]
-
-
-# A bundle whose data fits in this many bytes is read once and kept in memory
-# for the writing pass; a larger one is read a second time instead.
-_KEEP_BYTES = 32 * 1024 * 1024
 
 
 def plan_entries(
@@ -652,6 +679,71 @@ def plan_entries(
         return planner.plan(overwrite=overwrite)
 
 
+class _OnePass:
+    """Checks each entry as it is read and writes it under a temporary name.
+
+    The writer is entered (making the target directory, if missing) only when
+    the first entry is written. After the first entry that cannot be written,
+    or the first failure to write one, nothing more is written, but every
+    entry is still read and checked: the error raised is then the one that
+    checking the whole bundle first finds, whatever was written meanwhile.
+    """
+
+    def __init__(
+        self,
+        planner: _Planner,
+        stack: contextlib.ExitStack,
+        *,
+        overwrite: bool,
+        progress: Callable[[Entry], object] | None,
+    ) -> None:
+        self.planner = planner
+        self.stack = stack
+        self.overwrite = overwrite
+        self.progress = progress
+        self.writer: _Writer | None = None
+        self.refused = False
+        self.failure: OSError | UnpackError | None = None
+
+    def add(self, entry: Entry) -> None:
+        planner = self.planner
+        planner.add(entry)
+        item = planner.files[-1]
+        if item.refusal is not None or (item.replaces and not self.overwrite):
+            self.refused = True
+        if self.refused or self.failure is not None:
+            return
+        try:
+            self._writer().stage(entry, item.replaces)
+        except (OSError, UnpackError) as error:  # raised once the rest is checked
+            self.failure = error
+            return
+        if self.progress is not None:
+            self.progress(entry)
+
+    def _writer(self) -> _Writer:
+        if self.writer is None:
+            planner = self.planner
+            self.writer = self.stack.enter_context(
+                _Writer(planner.cursor, overwrite=self.overwrite, leftovers=())
+            )
+            planner.own_lock = planner.cursor.root_fd
+        return self.writer
+
+    def finish(self) -> Plan:
+        """Raise what checking found, else move every file into place."""
+        plan = self.planner.plan(overwrite=self.overwrite)
+        problem = plan.problem()
+        if problem is not None:
+            raise problem
+        if self.failure is not None:
+            raise self.failure
+        writer = self._writer()  # an empty bundle still makes the target directory
+        writer.leftovers = list(self.planner.leftovers)
+        writer.commit()
+        return plan
+
+
 def unpack_entries(
     source: EntrySource,
     directory: PathArg,
@@ -659,61 +751,26 @@ def unpack_entries(
     overwrite: bool = False,
     dry_run: bool = False,
     allow_case_conflicts: bool = False,
-    progress: Callable[[Entry, int], object] | None = None,
+    progress: Callable[[Entry], object] | None = None,
 ) -> Plan:
-    """Check everything, then write; ``source`` must give the same entries each time.
+    """Check and write in one pass over ``source``; nothing is in place unless all of it is valid.
 
-    ``progress`` is called after each file is written, with the entry and
-    the total number of bytes to write.
+    ``progress`` is called after each file is written (under its temporary
+    name), with its entry.
     """
-    with Cursor(os.fspath(directory)) as cursor:
-        planner = _Planner(cursor, allow_case_conflicts=allow_case_conflicts)
-        kept: list[Entry] | None = []
-        kept_bytes = 0
-        with source() as entries:
-            for entry in entries:
-                planner.add(entry)
-                if kept is not None:
-                    kept_bytes += len(entry.data)
-                    if kept_bytes > _KEEP_BYTES:
-                        kept = None
-                    else:
-                        kept.append(entry)
-        plan = planner.plan(overwrite=overwrite)
+    if dry_run:
+        plan = plan_entries(source, directory, overwrite=overwrite, allow_case_conflicts=allow_case_conflicts)
         problem = plan.problem()
         if problem is not None:
             raise problem
-        if dry_run:
-            return plan
-        again = source if kept is None else _replay(kept)
-        with _Writer(cursor, overwrite=overwrite, leftovers=planner.leftovers) as writer:
-            _write_pass(writer, again, plan, progress)
-            writer.commit()
-    return plan
-
-
-def _replay(entries: list[Entry]) -> EntrySource:
-    return lambda: contextlib.nullcontext(entries)
-
-
-def _write_pass(
-    writer: _Writer,
-    source: EntrySource,
-    plan: Plan,
-    progress: Callable[[Entry, int], object] | None,
-) -> None:
-    files = plan.files
-    total = sum(item.size for item in files)
-    with source() as entries:
-        index = 0
-        for index, entry in enumerate(entries, 1):
-            if index > len(files) or files[index - 1].name != entry.name:
-                raise UnpackError("the bundle changed while it was being unpacked", entry.name)
-            writer.stage(entry, files[index - 1].replaces)
-            if progress is not None:
-                progress(entry, total)
-        if index != len(files):
-            raise UnpackError("the bundle changed while it was being unpacked", "")
+        return plan
+    with Cursor(os.fspath(directory)) as cursor, contextlib.ExitStack() as stack:
+        planner = _Planner(cursor, allow_case_conflicts=allow_case_conflicts)
+        run = _OnePass(planner, stack, overwrite=overwrite, progress=progress)
+        with source() as entries:
+            for entry in entries:
+                run.add(entry)
+        return run.finish()
 
 
 def _check_unpack_options(directory: object, overwrite: object, dry_run: object) -> None:
@@ -735,8 +792,7 @@ def unpack(
 ) -> tuple[str, ...]:
     """Write the entries of a bundle as files below a directory, safely.
 
-    The bundle is treated as untrusted. Before anything is written, every
-    name is checked: it must be a relative path with ``/`` separators and
+    The bundle is treated as untrusted. Every name is checked: it must be a relative path with ``/`` separators and
     no empty, ``.`` or ``..`` segment, backslash, drive letter, control or
     invisible formatting character, or ``.git`` segment (nor one that macOS
     or Windows would take for ``.git``); no two names may differ only in
@@ -745,8 +801,9 @@ def unpack(
     be a symbolic link (``directory`` itself may be), and no file may
     already exist unless ``overwrite`` is true.
 
-    Then each file is written under a temporary name in its directory, and
-    when all are written they are moved into place. If anything fails, or
+    Each file is written under a temporary name in its directory as soon
+    as its entry is checked, and only when all are checked and written are
+    they moved into place. If anything is refused or fails, or
     the call is interrupted, every file it replaced is put back and every
     file and directory it created is removed again. New files get the
     permissions 0o666, or 0o777 for executable entries, less the umask.
@@ -764,7 +821,7 @@ def unpack(
         order.
 
     Raises:
-        UnpackError: If the bundle is refused; nothing has been written.
+        UnpackError: If the bundle is refused; the target is as it was.
         OSError: If the file system fails; the target is as it was.
         TypeError: If an argument has the wrong type.
 
@@ -793,33 +850,11 @@ def unpack(
 
 
 @contextlib.contextmanager
-def _seekable(file: IO[bytes]) -> Iterator[IO[bytes]]:
-    """The file itself if it can be read twice, else a temporary copy of it."""
-    if file.seekable():
-        yield file
-        return
-    with tempfile.TemporaryFile() as copy:
-        shutil.copyfileobj(file, copy)
-        copy.seek(0)
-        yield copy
-
-
-@contextlib.contextmanager
 def reader_source(
     file: PathArg | IO[bytes], *, strict: bool
 ) -> Iterator[Callable[[], contextlib.AbstractContextManager[BundleReader]]]:
-    """A factory of fresh readers over the same bundle, for a two-pass unpack."""
-    if isinstance(file, str | os.PathLike):
-        yield lambda: open_bundle(file, "r", strict=strict)
-        return
-    with _seekable(file) as seekable:
-        start = seekable.tell()
-
-        def fresh() -> contextlib.AbstractContextManager[BundleReader]:
-            seekable.seek(start)
-            return open_bundle(seekable, "r", strict=strict)
-
-        yield fresh
+    """A factory of the reader over a bundle, for [`unpack_entries`][], which calls it once."""
+    yield lambda: open_bundle(file, "r", strict=strict)
 
 
 def unpack_from(
@@ -835,9 +870,10 @@ def unpack_from(
     """Unpack a bundle file below a directory, one entry at a time.
 
     Like [`unpack`][unpack], with the same checks, but the bundle is read from a
-    path or a binary file object and memory holds one entry at a time. The
-    bundle is read twice: once to check it, once to write it. A file object
-    that cannot seek (a pipe) is first copied to a temporary file.
+    path or a binary file object, once, and memory holds one entry at a
+    time. Each file is written under a temporary name as its entry is read;
+    they are moved into place only once the whole bundle has been read and
+    checked, so a pipe works as well as a file.
 
     Args:
         file: A path, or a readable binary file object.
@@ -851,7 +887,7 @@ def unpack_from(
         The names of the files written (or that would be written).
 
     Raises:
-        BundleDecodeError: If the bundle is invalid; nothing has been written.
+        BundleDecodeError: If the bundle is invalid; the target is as it was.
         UnpackError: As for [`unpack`][unpack].
         OSError: As for [`unpack`][unpack].
 
