@@ -220,11 +220,11 @@ typedef struct {
 static int
 parse_header(const char *p, const char *end, Header *header)
 {
-    const unsigned char *s = (const unsigned char *)p + 8;
-    const unsigned char *stop = (const unsigned char *)end;
+    const unsigned char *s, *stop = (const unsigned char *)end;
     if (end - p < 8 || memcmp(p, "<<<FILE ", 8) != 0) {
         return 0;
     }
+    s = (const unsigned char *)p + 8;
     header->ascii = 1;
     if (s < stop && *s == '"') {
         /* A quoted name without escapes is its characters as they are. */
