@@ -27,7 +27,7 @@ _PLAIN_HEADER = re.compile(rb"<<<FILE ([!#-;=?-\[\]-~]+)( noeol)?>>>\n")
 
 
 def _content(data: bytes, after: int, size: int) -> tuple[int, Escapes]:
-    """Find where the content after the LF at offset ``after`` ends (by ``size``), and its escaped lines.
+    """Find where the content after the LF at ``after`` ends, by ``size`` at the latest, and its escaped lines.
 
     A '<<<' at the start of a line is the next structural line: the content
     ends there. After a run of backslashes that starts its line, it makes an
