@@ -26,7 +26,7 @@ from types import ModuleType
 __all__ = ["ABI_VERSION", "pure_path", "speedups"]
 
 #: The contract version this Python code expects of the C module (see speedups.c).
-ABI_VERSION = 1
+ABI_VERSION = 2
 
 
 def _load() -> ModuleType | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from . import _native
 from ._decoder import Decoder, WholeSource
 from ._model import Bundle, Entry, _new_bundle, _new_entry
 from ._syntax import BOM, KEPT_ESCAPES, Escapes, unescape_text
@@ -19,12 +20,14 @@ __all__ = ["scan", "scan_entries", "start_of_entries"]
 # The common FILE line: a bare ASCII name and no attribute but noeol. Such an
 # entry whose content is valid UTF-8 and whose name is new needs none of the
 # decoder's other checks, so the loop below builds it itself; every other
-# entry, and every error, goes through the decoder.
+# entry, and every error, goes through the decoder. The C accelerator reads
+# runs of such entries (and of a few more kinds) before the loop does; it
+# stops at anything else, which the loop then reads as it always does.
 _PLAIN_HEADER = re.compile(rb"<<<FILE ([!#-;=?-\[\]-~]+)( noeol)?>>>\n")
 
 
-def _content(data: bytes, after: int) -> tuple[int, Escapes]:
-    """Find where the content after the LF at offset ``after`` ends, and its escaped lines.
+def _content(data: bytes, after: int, size: int) -> tuple[int, Escapes]:
+    """Find where the content after the LF at ``after`` ends, by ``size`` at the latest, and its escaped lines.
 
     A '<<<' at the start of a line is the next structural line: the content
     ends there. After a run of backslashes that starts its line, it makes an
@@ -36,7 +39,7 @@ def _content(data: bytes, after: int) -> tuple[int, Escapes]:
     offsets: list[int] = []
     count = 0
     previous = after
-    found = find(b"<<<", after)
+    found = find(b"<<<", after, size)
     while found >= 0:
         before = data[found - 1]
         if before == 0x0A:  # at a line start: the next structural line
@@ -49,13 +52,13 @@ def _content(data: bytes, after: int) -> tuple[int, Escapes]:
                 if count <= KEPT_ESCAPES:
                     offsets.append(line_start)
                 previous = found
-                found = find(b"<<<", found + 3)
+                found = find(b"<<<", found + 3, size)
                 continue
-        previous = find(b"\n", found + 3)
+        previous = find(b"\n", found + 3, size)
         if previous < 0:
             break
-        found = find(b"<<<", previous)
-    return len(data), offsets if count <= KEPT_ESCAPES else count
+        found = find(b"<<<", previous, size)
+    return size, offsets if count <= KEPT_ESCAPES else count
 
 
 def start_of_entries(decoder: Decoder, data: bytes) -> int:
@@ -77,26 +80,38 @@ def start_of_entries(decoder: Decoder, data: bytes) -> int:
 
 
 def scan_entries(
-    decoder: Decoder, data: bytes, position: int, entries: list[Entry], starts: list[int] | None = None
+    decoder: Decoder,
+    data: bytes,
+    position: int,
+    entries: list[Entry],
+    starts: list[int] | None = None,
+    stop: int | None = None,
 ) -> int:
-    """Read the entries from ``position`` on, appending them to ``entries``.
+    """Read the entries of ``data[position:stop]``, appending them to ``entries``.
 
-    ``data`` must begin at a line start and end at the end of the input or
-    at the start of a structural line. If ``starts`` is given, the offset of
-    each entry's FILE line is appended to it. Returns the offset of the END
-    marker, or ``len(data)`` if there is none.
+    ``position`` must be a line start, and ``stop`` (by default the end of
+    ``data``) the end of the input or the start of a structural line. If
+    ``starts`` is given, the offset of each entry's FILE line is appended to
+    it. Returns the offset of the END marker, or ``stop`` if there is none.
     """
-    size = len(data)
+    size = len(data) if stop is None else stop
     plain = _PLAIN_HEADER.match
     names = decoder.names
     append = entries.append
+    speedups = _native.speedups
     while position < size:
+        if speedups is not None:
+            read = len(entries)
+            position = speedups.scan_plain(data, position, size, names, entries, starts, Entry)
+            decoder.count += len(entries) - read
+            if position >= size:
+                break
         if starts is not None:
             starts.append(position)
-        match = plain(data, position)
+        match = plain(data, position, size)
         if match is not None:
             content_start = match.end()
-            content_end, escaped = _content(data, content_start - 1)
+            content_end, escaped = _content(data, content_start - 1, size)
             name = match.group(1).decode("ascii")
             stop = content_end
             if match.lastindex == 2:
@@ -114,11 +129,11 @@ def scan_entries(
             append(decoder.read_entry(data, position, content_start - 1, content_start, content_end, escaped))
             position = content_end
             continue
-        line_end = data.find(b"\n", position)
+        line_end = data.find(b"\n", position, size)
         if line_end < 0:
             line_end = size
         if data.startswith(b"<<<FILE ", position):
-            content_end, escaped = _content(data, line_end)
+            content_end, escaped = _content(data, line_end, size)
             append(
                 decoder.read_entry(data, position, line_end, min(line_end + 1, size), content_end, escaped)
             )

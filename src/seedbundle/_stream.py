@@ -84,16 +84,15 @@ def _holds_entry(piece: bytes, size: int, name: str, *, strict: bool) -> bool:
     three bytes after it: there the next structural line begins, or the file
     ends. A file changed since it was indexed fails one of these checks.
     """
-    entry, after = piece[:size], piece[size:]
-    if len(entry) < size or not entry.startswith(b"<<<FILE ") or b"\n<<<" in entry:
+    if len(piece) < size or not piece.startswith(b"<<<FILE ") or piece.find(b"\n<<<", 0, size) >= 0:
         return False
-    if after and (after != b"<<<" or not entry.endswith(b"\n")):
+    if len(piece) > size and (piece[size:] != b"<<<" or not piece.endswith(b"\n", 0, size)):
         return False
-    line_end = entry.find(b"\n")
+    line_end = piece.find(b"\n", 0, size)
     if line_end < 0:
         return False
     try:
-        header = parse_header_line(entry[:line_end], has_newline=True, strict=strict)
+        header = parse_header_line(piece[:line_end], has_newline=True, strict=strict)
     except LineError:
         return False
     return header.name == name
@@ -109,18 +108,22 @@ def _count(block: bytes) -> tuple[int, int, int | None]:
 class _StreamLocator:
     """Locates errors in the window of a stream that the decoder is reading.
 
-    The position of a window's first byte (its line, character offset and
-    column, and the start of its line) is needed only when an error is
-    raised. For a seekable file it is found then, by reading the file again
-    up to the window; only a stream that cannot seek pays for counting every
-    byte as it goes.
+    The window is ``data[start:end]``: the decoder reads it in place, in
+    the bytes that the file gave, and offsets in errors are offsets in
+    ``data``. The position of a window's first byte (its line, character
+    offset and column, and the start of its line) is needed only when an
+    error is raised. For a seekable file it is found then, by reading the
+    file again up to the window; only a stream that cannot seek pays for
+    counting every byte as it goes.
     """
 
     def __init__(self, fp: IO[bytes], base: int, *, seekable: bool) -> None:
         self.fp = fp
         self.base = base
         self.lazy = seekable
-        self.window = b""
+        self.data = b""
+        self.start = 0
+        self.end = 0
         self.offset = 0  # where the window starts, from the start of the bundle
         self.counted = 0  # how far the fields below have been counted
         self.lineno = 1
@@ -128,17 +131,27 @@ class _StreamLocator:
         self.column = 0
         self.head = b""  # the start of the line that runs into the window
 
-    def advance(self, window: bytes) -> None:
-        """Move past the current window onto the next one."""
+    @property
+    def size(self) -> int:
+        """The length of the window."""
+        return self.end - self.start
+
+    @property
+    def window(self) -> bytes:
+        """The window's bytes: a copy, made only for an error or a stream that cannot seek."""
+        return self.data[self.start : self.end]
+
+    def advance(self, data: bytes, start: int, end: int) -> None:
+        """Move past the current window onto the next one, ``data[start:end]``."""
         if not self.lazy:
             self._add(self.window)
-        self.offset += len(self.window)
-        self.window = window
+        self.offset += self.end - self.start
+        self.data, self.start, self.end = data, start, end
 
-    def jump(self, offset: int, window: bytes) -> None:
-        """Make ``window``, found at ``offset``, the current window."""
+    def jump(self, offset: int, data: bytes, end: int | None = None) -> None:
+        """Make ``data[:end]``, found at ``offset``, the current window."""
         self.offset = offset
-        self.window = window
+        self.data, self.start, self.end = data, 0, len(data) if end is None else end
 
     def _add(self, block: bytes) -> None:
         newlines, characters, tail = _count(block)
@@ -180,7 +193,7 @@ class _StreamLocator:
         """What follows the window up to the end of its last line (seekable input only)."""
         resume = self.fp.tell()
         try:
-            self.fp.seek(self.base + self.offset + len(self.window))
+            self.fp.seek(self.base + self.offset + self.size)
             rest = _read_fully(self.fp, _LINE_SHOWN, until=b"\n")
         except (OSError, ValueError):
             rest = b""  # a file that reads only from its start: the line is shown in part
@@ -192,6 +205,7 @@ class _StreamLocator:
         if self.counted != self.offset:
             self._count_to(self.offset)
         window = self.window
+        offset -= self.start
         lineno, colno, pos, line = locate_in(window, offset, lineno_base=self.lineno, pos_base=self.pos)
         line_start = window.rfind(b"\n", 0, offset) + 1
         line_end = window.find(b"\n", offset)
@@ -262,7 +276,10 @@ class BundleReader:
         self._decoder = Decoder(self._locator, strict=strict)
         if self._range is not None:
             self._decoder.check_count = False
-        self._buffer = bytearray()
+        self._data = b""
+        self._at = 0
+        self._more: list[bytes] = []
+        self._more_size = 0
         self._eof = False
         self._started = False
         self._done = False
@@ -273,10 +290,19 @@ class BundleReader:
         self._spans: dict[str, _Span] | None = None
 
     # -- reading the file --------------------------------------------------
+    #
+    # The unread input is self._data[self._at:], then the chunks in
+    # self._more. A window is cut from it in place wherever it lies within
+    # one chunk, so that the decoder reads the bytes that the file gave,
+    # uncopied; only the entries that straddle two chunks are joined.
 
-    def _fill(self) -> bool:
+    def _unread(self) -> int:
+        return len(self._data) - self._at + self._more_size
+
+    def _fill(self) -> int:
+        """Read one more chunk after the unread input; return where it begins in it, or -1 at the end."""
         if self._eof:
-            return False
+            return -1
         chunk = self._fp.read(self._chunk_size)
         if not isinstance(chunk, bytes | bytearray):
             raise TypeError("seedbundle.open() needs a binary file object: open the file with 'rb'")
@@ -284,9 +310,63 @@ class BundleReader:
             self._decide_seekable(len(chunk))
         if not chunk:
             self._eof = True
-            return False
-        self._buffer += chunk
-        return True
+            return -1
+        return self._append(bytes(chunk))
+
+    def _append(self, chunk: bytes) -> int:
+        offset = self._unread()
+        if offset:
+            self._more.append(chunk)
+            self._more_size += len(chunk)
+        else:
+            self._data, self._at = chunk, 0
+        return offset
+
+    def _newest(self) -> bytes:
+        """The chunk read last."""
+        return self._more[-1] if self._more else self._data
+
+    def _last_bytes(self, count: int) -> bytes:
+        """The last ``count`` bytes of the unread input, or all of it if it is shorter."""
+        tail = b""
+        for piece in reversed(self._more):
+            tail = piece[len(tail) - count :] + tail
+            if len(tail) >= count:
+                return tail
+        return self._data[max(self._at, len(self._data) - count + len(tail)) :] + tail
+
+    def _fill_to_marker(self) -> int:
+        """Read one more chunk; return where the first '<<<' after an LF that ends in it begins.
+
+        The offset is in the unread input. Returns 0 if the chunk ends no
+        '\\n<<<', and -1 at the end of the file.
+        """
+        before = self._last_bytes(3)
+        offset = self._fill()
+        if offset < 0:
+            return -1
+        chunk = self._newest()
+        found = (before + chunk[:3]).find(b"\n<<<")  # one that the chunk boundary splits
+        if found >= 0:
+            return offset - len(before) + found + 1
+        found = chunk.find(b"\n<<<")
+        return offset + found + 1 if found >= 0 else 0
+
+    def _head(self, count: int) -> bytes:
+        """The first ``count`` bytes of the unread input, or all of it if it is shorter."""
+        head = self._data[self._at : self._at + count]
+        for piece in self._more:
+            if len(head) >= count:
+                break
+            head += piece[: count - len(head)]
+        return head
+
+    def _flatten(self) -> bytes:
+        """Join the unread input into one piece, ``self._data[self._at:]``, and return ``self._data``."""
+        if self._more:
+            self._data = b"".join((memoryview(self._data)[self._at :], *self._more))
+            self._at, self._more, self._more_size = 0, [], 0
+        return self._data
 
     def _decide_seekable(self, read: int) -> None:
         """Try whether the file seeks, just after its first ``read`` bytes; never trust seekable()."""
@@ -327,27 +407,58 @@ class BundleReader:
         self._seekable = True
         self._locator.lazy = True
         self._locator.jump(offset, b"")
-        self._buffer += chunk
+        if chunk:
+            self._append(bytes(chunk))
         self._eof = not chunk
         return True
 
-    def _take(self, size: int) -> bytes:
-        """Cut the first ``size`` bytes off the buffer as the decoder's next window."""
-        window = bytes(memoryview(self._buffer)[:size])
-        del self._buffer[:size]  # O(1): CPython moves a bytearray's start instead of copying
-        self._locator.advance(window)
+    def _take(self, size: int) -> tuple[bytes, int, int]:
+        """Cut the first ``size`` bytes off the unread input as the decoder's next window.
+
+        Returns the window as ``(data, start, end)``: in place if it lies
+        in one chunk, else the pieces joined.
+        """
+        data, at = self._data, self._at
+        if at + size <= len(data):
+            self._at = at + size
+            window = (data, at, at + size)
+        else:
+            parts: list[bytes | memoryview] = [memoryview(data)[at:]]
+            missing = size - (len(data) - at)
+            more = self._more
+            used = 0
+            while missing > len(more[used]):
+                parts.append(more[used])
+                missing -= len(more[used])
+                self._more_size -= len(more[used])
+                used += 1
+            last = more[used]
+            parts.append(memoryview(last)[:missing])
+            self._more_size -= len(last)
+            del more[: used + 1]
+            self._data, self._at = last, missing
+            window = (b"".join(parts), 0, size)
+        self._locator.advance(*window)
         return window
 
     def _line(self) -> int:
-        """The length of the buffer's first line with its LF, reading as needed."""
-        searched = 0
-        while True:
-            found = self._buffer.find(b"\n", searched)
+        """The length of the first line of the unread input with its LF, reading as needed."""
+        found = self._data.find(b"\n", self._at)
+        if found >= 0:
+            return found + 1 - self._at
+        offset = len(self._data) - self._at
+        for piece in self._more:
+            found = piece.find(b"\n")
             if found >= 0:
-                return found + 1
-            searched = len(self._buffer)
-            if not self._fill():
-                return len(self._buffer)
+                return offset + found + 1
+            offset += len(piece)
+        while True:
+            offset = self._fill()
+            if offset < 0:
+                return self._unread()
+            found = self._newest().find(b"\n")
+            if found >= 0:
+                return offset + found + 1
 
     # -- the format --------------------------------------------------------
 
@@ -356,109 +467,124 @@ class BundleReader:
         if self._range is not None and self._range[0] > 0:
             self._skip_to(self._range[0])
             return
-        searched = 0
-        while not self._eof:
+        found = 0
+        while not self._eof and not found:
             # The comment ends where the first marker line starts.
-            skip = len(BOM) if self._buffer.startswith(BOM) else 0
-            if self._buffer[skip : skip + 3] == b"<<<" or self._buffer.find(b"\n<<<", searched) >= 0:
+            head = self._head(len(BOM) + 3)
+            skip = len(BOM) if head.startswith(BOM) else 0
+            if head[skip : skip + 3] == b"<<<":
                 break
-            searched = max(0, len(self._buffer) - 3)
-            self._fill()
-        window = self._take(len(self._buffer))
-        first = start_of_entries(self._decoder, window)
-        if window.startswith(BOM) and first == len(BOM):
+            found = self._fill_to_marker()
+        # Nothing was taken yet: the unread input is the whole bundle so far.
+        data = self._flatten()
+        self._locator.advance(data, 0, len(data))
+        first = start_of_entries(self._decoder, data)
+        if data.startswith(BOM) and first == len(BOM):
             self._bom_line = first
-        # Give back what follows the comment; the window ends where the comment does.
-        self._buffer[:0] = window[first:]
-        self._locator.window = window[:first]
+        # The window ends where the comment does; the entries follow it.
+        self._at = self._locator.end = first
 
     def _skip_to(self, start: int) -> None:
-        """Put the buffer on the first line that begins at or after ``start`` with '<<<'.
+        """Put the unread input on the first line that begins at or after ``start`` with '<<<'.
 
         Every such line is structural, so it is an entry's FILE line or the
         END line. What lies before it belongs to the ranges before this one.
         """
         at = start - 1  # the byte before: a line begins at ``start`` if it is an LF
         if not self._seek_into(at):
-            while self._locator.offset + len(self._locator.window) < at:
-                missing = at - self._locator.offset - len(self._locator.window)
-                if not self._buffer and not self._fill():
+            while (missing := at - self._locator.offset - self._locator.size) > 0:
+                if not self._unread() and self._fill() < 0:
                     break
-                self._take(min(missing, len(self._buffer)))
-        while True:
-            found = self._buffer.find(b"\n<<<")
-            if found >= 0:
-                self._take(found + 1)
-                return
-            if len(self._buffer) > 3:  # keep what may begin a '\n<<<'
-                self._take(len(self._buffer) - 3)
-            if not self._fill():
-                self._take(len(self._buffer))
+                self._take(min(missing, self._unread()))
+        data = self._flatten()
+        found = data.find(b"\n<<<", self._at)
+        cut = found + 1 - self._at if found >= 0 else 0
+        while not cut:
+            if self._unread() > 3:  # keep what may begin a '\n<<<'
+                self._take(self._unread() - 3)
+            cut = self._fill_to_marker()
+            if cut < 0:
+                self._take(self._unread())
                 self._done = True
                 return
+        self._take(cut)
 
-    def _range_cut(self, buffer: bytearray) -> int:
-        """Where the buffer reaches the first structural line at or past the range's stop, or 0."""
+    def _range_limit(self) -> int:
+        """Where the range's stop is in the unread input."""
         assert self._range is not None
-        limit = self._range[1] - (self._locator.offset + len(self._locator.window))
-        return buffer.find(b"\n<<<", max(limit - 1, 0)) + 1
+        return self._range[1] - (self._locator.offset + self._locator.size)
 
     def _past_range(self) -> bool:
-        """Whether the buffer starts at or past the range's stop, so that this range is done."""
+        """Whether the unread input starts at or past the range's stop, so that this range is done."""
         if self._range is None:
             return False
-        here = self._locator.offset + len(self._locator.window)
+        here = self._locator.offset + self._locator.size
         return here >= self._range[1] and here != self._bom_line
+
+    def _cut(self) -> int:
+        """How much of the unread input the next window takes: up to a structural line, or one line.
+
+        Returns -1 if the input ended where an entry or the END line belongs.
+        """
+        if self._more:
+            self._flatten()
+        searched = self._at
+        while True:
+            if self._head(8) == b"<<<FILE ":
+                if not self._more:
+                    data, at = self._data, self._at
+                    if self._range is not None:
+                        found = data.find(b"\n<<<", at + max(self._range_limit() - 1, 0))
+                        if found >= 0:
+                            self._range_done = True
+                            return found + 1 - at
+                    found = data.rfind(b"\n<<<", searched)
+                    if found >= 0:
+                        return found + 1 - at
+                    searched = max(at, len(data) - 3)
+                if self._eof:
+                    return self._unread()
+                # The chunk read now holds the first '\n<<<' after the ones searched, if any.
+                cut = self._fill_to_marker()
+                if cut > 0:
+                    if self._range is not None and cut >= self._range_limit():
+                        self._range_done = True
+                    return cut
+                continue
+            if not self._unread() and self._fill() < 0:
+                return -1
+            if self._unread() >= len(b"<<<FILE ") or self._fill() < 0:
+                # An END marker, or a line the loop will reject: one line is enough.
+                return self._line()
 
     def _read_window(self) -> None:
         """Parse the next window into ``_pending``; set ``_done`` at the END marker or the end."""
-        buffer = self._buffer
-        searched = 0
         if self._past_range() or self._range_done:
-            if not buffer and not self._fill():
+            if not self._unread() and self._fill() < 0:
                 # What this range read (its last entry, or the comment) runs to
                 # the end of the input: here is where the END marker is missing.
-                self._take(0)
-                self._decoder.read_eof(0)
+                self._decoder.read_eof(self._take(0)[1])
             self._done = True
             return
-        while True:
-            if buffer.startswith(b"<<<FILE "):
-                if self._range is not None:
-                    cut = self._range_cut(buffer)
-                    if cut:
-                        self._range_done = True
-                        break
-                cut = buffer.rfind(b"\n<<<", searched) + 1
-                if cut or self._eof:
-                    break
-                searched = max(0, len(buffer) - 3)
-                self._fill()
-                continue
-            if not buffer and not self._fill():
-                self._take(0)
-                self._decoder.read_eof(0)
-                self._done = True
-                return
-            if len(buffer) >= len(b"<<<FILE ") or not self._fill():
-                # An END marker, or a line the loop will reject: one line is enough.
-                cut = self._line()
-                break
-        window = self._take(cut or len(buffer))
+        cut = self._cut()
+        if cut < 0:
+            self._decoder.read_eof(self._take(0)[1])
+            self._done = True
+            return
+        data, start, end = self._take(cut)
         entries: list[Entry] = []
-        position = scan_entries(self._decoder, window, 0, entries, self._starts)
+        position = scan_entries(self._decoder, data, start, entries, self._starts, end)
         self._pending, self._next = entries, 0
-        if position < len(window):
-            self._read_end(window, position)
+        if position < end:
+            self._read_end(data, position, end)
 
-    def _read_end(self, window: bytes, position: int) -> None:
-        line_end = window.find(b"\n", position)
-        line_end = len(window) if line_end < 0 else line_end
-        self._decoder.read_end(window, position, line_end)
-        self._decoder.read_epilogue(window, min(line_end + 1, len(window)), len(window))
-        while self._buffer or self._fill():
-            epilogue = self._take(len(self._buffer))
-            self._decoder.read_epilogue(epilogue, 0, len(epilogue))
+    def _read_end(self, data: bytes, position: int, end: int) -> None:
+        line_end = data.find(b"\n", position, end)
+        line_end = end if line_end < 0 else line_end
+        self._decoder.read_end(data, position, line_end)
+        self._decoder.read_epilogue(data, min(line_end + 1, end), end)
+        while self._unread() or self._fill() >= 0:
+            self._decoder.read_epilogue(*self._take(self._unread()))
         self._done = True
 
     @property
@@ -572,7 +698,7 @@ class BundleReader:
         except ValueError as error:  # fsspec's HTTP file on a server without Range requests
             raise io.UnsupportedOperation(f"random access needs a file that can seek: {error}") from error
         locator = _StreamLocator(self._fp, base, seekable=True)
-        locator.jump(span.start, piece[:size])
+        locator.jump(span.start, piece, size)
         decoder = Decoder(locator, strict=strict)
         if not _holds_entry(piece, size, name, strict=strict):
             # A decode error, like any other surprise in the bytes: it shows
@@ -583,7 +709,7 @@ class BundleReader:
                 0,
             )
         entries: list[Entry] = []
-        scan_entries(decoder, piece[:size], 0, entries)
+        scan_entries(decoder, piece, 0, entries, stop=size)
         return entries[0]
 
     def _index(self) -> dict[str, _Span]:
@@ -603,10 +729,10 @@ class BundleReader:
         starts: list[int] = []
         self._starts = starts
         for entry in self:
-            # Starts are offsets in the current window; the next one ends this entry.
-            window_offset = self._locator.offset
+            # Starts are offsets in the current window's bytes; the next one ends this entry.
+            window_offset = self._locator.offset - self._locator.start
             index = self._next - 1
-            end = starts[index + 1] if index + 1 < len(starts) else len(self._locator.window)
+            end = starts[index + 1] if index + 1 < len(starts) else self._locator.end
             spans[entry.name] = _Span(window_offset + starts[index], window_offset + end)
             if self._next == len(self._pending):
                 starts.clear()
