@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import datetime
+import pickle
 import shutil
 import subprocess
 import sys
@@ -144,6 +145,28 @@ def test_split_dataset_by_node_gives_each_rank_whole_disjoint_shards(
         row["path"] = url
     key = [sorted(rows, key=lambda row: row["url"]) for rows in (seen[0] + seen[1], everything)]
     assert key[0] == key[1]
+
+
+def test_workers_divide_whole_bundles_and_the_stream_pickles(
+    shards: Shards, http_shards: list[str], tmp_path: Path
+) -> None:
+    # A DataLoader's workers each get a pickled copy of the dataset and read
+    # the shards that IterableDataset.shard gives their index.
+    stream = load_dataset(http_shards, streaming=True, path_column="path", cache_dir=tmp_path)
+    copy = pickle.loads(pickle.dumps(stream))
+    parts = [copy.shard(num_shards=4, index=index) for index in range(4)]
+    assert [part.num_shards for part in parts] == [2, 2, 2, 2]
+    seen = [sorted({row["path"] for row in part}) for part in parts]
+    assert sorted(path for paths in seen for path in paths) == sorted(http_shards)
+    assert all(len(paths) == 2 for paths in seen)
+
+
+def test_split_and_memory_options(shards: Shards, tmp_path: Path) -> None:
+    dataset = load_dataset(shards.paths, split="validation", keep_in_memory=True, cache_dir=tmp_path)
+    assert str(dataset.split) == "validation"
+    assert dataset.cache_files == []
+    assert dataset.num_rows == 200
+    assert str(load_dataset(shards.paths, streaming=True, split="test", cache_dir=tmp_path).split) == "test"
 
 
 def test_a_dataset_of_dicts_builds_the_same_as_read_shard(shards: Shards, tmp_path: Path) -> None:
