@@ -11,7 +11,10 @@ times, in one run, the best of ``--repeat`` rounds of:
   fed the same bundle rows one dict at a time;
 - the same with ``num_proc=2``;
 - iterating every row of the streaming ``IterableDataset`` of both, as
-  Python dicts and as Arrow batches (``with_format("arrow")``).
+  Python dicts and as Arrow batches (``with_format("arrow")``);
+- the ``Dataset`` again, with pyarrow's JSON reader held to one thread
+  (``pyarrow.set_cpu_count(1)``), as seedbundle's reader, pure Python, runs
+  on one core.
 
 It prints rows per second and the ratio of the bundle time to the JSONL
 time. It always exits with status 0: timings on a shared machine are
@@ -32,6 +35,7 @@ from typing import Any
 os.environ["HF_DATASETS_OFFLINE"] = "1"  # before datasets is imported: it reads the variable once
 
 import datasets
+import pyarrow as pa
 from engine_corpus import best_time, write_corpus
 
 from seedbundle._shards import iter_rows, read_shard
@@ -89,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
                 lambda: _drain_arrow(bundle_stream()),
                 lambda: _drain_arrow(json_stream()),
             ),
+            # pyarrow's JSON reader parses on every core; seedbundle's reader is Python, on one.
+            ("Dataset, JSON reader on 1 thread", bundle_dataset, lambda: _one_thread(json_dataset)),
         ]
         print(
             f"{corpus.rows} rows in {len(corpus.bundles)} shards: bundles {corpus.bundle_bytes / 1e6:.1f} MB,"
@@ -107,6 +113,15 @@ def main(argv: list[str] | None = None) -> int:
                 f" | {bundle_time / jsonl_time:>17.2f} |"
             )
     return 0
+
+
+def _one_thread(run: Callable[[], object]) -> object:
+    threads = pa.cpu_count()
+    pa.set_cpu_count(1)
+    try:
+        return run()
+    finally:
+        pa.set_cpu_count(threads)
 
 
 def _generate(shards: list[str]) -> Iterator[dict[str, Any]]:
