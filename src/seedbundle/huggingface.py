@@ -187,8 +187,6 @@ def _stamp(shard: str, storage_options: Mapping[str, Any] | None) -> tuple[Any, 
     if is_url(shard):
         fs, path = filesystem(shard, storage_options)
         return (shard, *sorted((str(key), str(value)) for key, value in fs.info(path).items()))
-    if storage_options is not None:
-        raise ValueError("storage_options is only for URLs")
     status = stat(shard)
     return (abspath(shard), status.st_size, status.st_mtime_ns)
 
@@ -226,7 +224,8 @@ def load_dataset(
 
     Args:
         shards: One path or URL, or a sequence of them; a URL is read through
-            fsspec (the ``remote`` extra).
+            fsspec (the ``remote`` extra). A pattern is not expanded: list
+            the shards with ``glob.glob`` or an fsspec filesystem's ``glob``.
         kind: ``"articles"``: a row per seed document; ``"entries"``: a row
             per entry, with its bytes.
         streaming: ``True`` for an ``IterableDataset``.
@@ -268,6 +267,8 @@ def load_dataset(
     if streaming and num_proc is not None:
         raise ValueError("num_proc builds a Dataset; an IterableDataset is read in its DataLoader's workers")
     options = dict(storage_options) if storage_options is not None else None
+    if options is not None and not all(is_url(source) for source in sources):
+        raise ValueError("storage_options is only for URLs, and a shard is a local path")
     builder = _BundleShards(
         cache_dir=fspath(cache_dir) if cache_dir is not None else None,
         dataset_name="seedbundle",

@@ -128,6 +128,14 @@ def test_an_iterable_dataset_has_a_shard_per_bundle(
     assert batches[0].column("date").type == datasets.Value("date32").pa_type
 
 
+def test_storage_options_go_to_the_filesystem(shards: Shards, http_shards: list[str], tmp_path: Path) -> None:
+    # block_size=0 makes fsspec's HTTP filesystem read each shard as one stream.
+    options = {"block_size": 0}
+    stream = load_dataset(http_shards[:2], streaming=True, storage_options=options, cache_dir=tmp_path)
+    built = load_dataset(http_shards[:2], storage_options=options, cache_dir=tmp_path)
+    assert list(stream) == built.to_list() == expected_rows(shards)[:50]
+
+
 def test_split_dataset_by_node_gives_each_rank_whole_disjoint_shards(
     shards: Shards, http_shards: list[str], tmp_path: Path
 ) -> None:
@@ -312,8 +320,9 @@ def test_bad_arguments_are_refused(shards: Shards, tmp_path: Path) -> None:
         load_dataset(shards.paths, kind="files", cache_dir=tmp_path)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="a shard must be a path or a URL"):
         load_dataset([3], cache_dir=tmp_path)  # type: ignore[list-item]
-    with pytest.raises(ValueError, match="storage_options is only for URLs"):
-        load_dataset(shards.paths, storage_options={"a": 1}, cache_dir=tmp_path)
+    for streaming in (False, True):
+        with pytest.raises(ValueError, match="storage_options is only for URLs"):
+            load_dataset(shards.paths, storage_options={"a": 1}, streaming=streaming, cache_dir=tmp_path)
     with pytest.raises(FileNotFoundError):
         load_dataset([str(tmp_path / "missing.bundle")], cache_dir=tmp_path)
     with pytest.raises(ValueError, match="batch_size"):
