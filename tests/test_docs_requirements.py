@@ -128,6 +128,11 @@ def test_the_docs_extra_installs_hypothesis_for_the_strategies_page() -> None:
     assert "hypothesis" in _pins("docs")
 
 
+def test_the_docs_extra_installs_datasets_for_the_huggingface_page() -> None:
+    assert "::: seedbundle.huggingface" in (ROOT / "docs" / "reference" / "api.md").read_text("utf-8")
+    assert "datasets" in _pins("docs")
+
+
 def test_the_test_extra_includes_the_docs_extra() -> None:
     included = {
         extra
