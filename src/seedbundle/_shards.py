@@ -311,6 +311,7 @@ class ShardWriter:
         self._in_shard = 0
         self._bytes = 0
         self._fixed = len(encode_end(max_rows))  # the END line, at its largest
+        self._index_width = max(3, len(str(max_rows - 1)))  # of the article names' index
         self.paths: list[str] = []
 
     def _open(self) -> BundleWriter:
@@ -347,13 +348,12 @@ class ShardWriter:
             entry = _entry_of(row, number)
         self._rows_seen += 1
         writer = self._writer
-        size: int
-        if entry is None:
-            # The name's index is known only once the shard is chosen; its width is at most that of max_rows.
-            # Each escaped line holds a "<<<" and costs one byte more: an upper bound.
-            size = len(f"<<<FILE {self._max_rows}_{digest}.txt>>>\n") + len(data) + data.count(b"<<<")
-        else:
-            size = sum(len(part) for part in encode_entry(entry))
+        size = 0
+        if self._max_bytes is not None:
+            # Sized as written: escaped lines, and base64 for a document that is not text (a NUL).
+            # An article's index is known only once its shard is chosen; the widest name is counted.
+            sized = entry or Entry(f"{'0' * self._index_width}_{digest}.txt", data)
+            size = sum(len(part) for part in encode_entry(sized))
         if writer is not None and (
             self._in_shard >= self._max_rows
             or (self._max_bytes is not None and self._bytes + size + self._fixed > self._max_bytes)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import os
 import tempfile
 
-from hypothesis import given, settings
+import attrs
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import seedbundle
@@ -49,6 +51,7 @@ def test_entry_rows_of_byte_ranges_are_the_entries(bundle: Bundle, blocksize: in
     st.integers(min_value=1, max_value=5),
     st.one_of(st.none(), st.integers(min_value=200, max_value=2000)),
 )
+@example([Article("T", datetime.date(2022, 1, 22), "https://e.org/", ("",))], 1, None)
 def test_written_article_rows_read_back_in_shards_within_their_limits(
     items: list[Article], max_rows: int, max_bytes: int | None
 ) -> None:
@@ -65,7 +68,12 @@ def test_written_article_rows_read_back_in_shards_within_their_limits(
         assert 1 <= count <= max_rows
         if max_bytes is not None and count > 1:
             assert os.path.getsize(path) <= max_bytes
-        # Each shard is named exactly as from_articles names its articles.
-        assert bundle == Bundle.from_articles(items[start : start + count])
+        # Each shard is named exactly as from_articles names its articles. A row's text cannot tell
+        # one empty paragraph from none (both are ""), and the writer writes none.
+        expected = [
+            attrs.evolve(a, paragraphs=()) if a.paragraphs == ("",) else a
+            for a in items[start : start + count]
+        ]
+        assert bundle == Bundle.from_articles(expected)
         start += count
     assert start == len(items)
