@@ -21,19 +21,16 @@ from __future__ import annotations
 import argparse
 import logging
 import statistics
-import sys
 import tempfile
 import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import ray
+from engine_corpus import write_corpus
 
-import ray  # noqa: E402  (after the path to the corpus module)
-from engine_corpus import write_corpus  # noqa: E402
-
-from seedbundle.ray import read_bundles  # noqa: E402
+from seedbundle.ray import read_bundles
 
 
 def _quiet() -> None:
