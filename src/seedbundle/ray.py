@@ -168,14 +168,14 @@ class BundleDatasource(Datasource):
     Examples:
         >>> import os, tempfile, seedbundle
         >>> from seedbundle.ray import BundleDatasource
-        >>> path = os.path.join(tempfile.mkdtemp(), "part-0.bundle")
         >>> row = {"title": "T", "date": "20220122", "url": "https://e.org/", "text": "Body."}
-        >>> seedbundle.ShardWriter(path.replace("0", "%d"), max_rows=1).write_rows([row] * 3)
-        >>> tasks = BundleDatasource([path], blocksize=40).get_read_tasks(8)
-        >>> len(tasks), tasks[0].metadata.input_files == (path,)
+        >>> with seedbundle.ShardWriter(os.path.join(tempfile.mkdtemp(), "%d.bundle")) as writer:
+        ...     writer.write_rows([row] * 3)
+        >>> tasks = BundleDatasource(writer.paths, blocksize=64).get_read_tasks(8)
+        >>> len(tasks), tasks[0].metadata.input_files == (writer.paths[0],)
         (4, True)
         >>> [block.num_rows for task in tasks for block in task()]
-        [1, 1, 0, 1]
+        [1, 1, 1, 0]
 
     Added in version 1.1.0.
     """
