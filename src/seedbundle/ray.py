@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from ._errors import BundleDecodeError, BundleEncodeError
 from ._rows import ROW_COLUMNS
-from ._shards import ENTRY_COLUMNS, ShardWriter, byte_ranges, iter_rows, read_shard, shard_size
+from ._shards import ENTRY_COLUMNS, ShardRows, ShardWriter, byte_ranges, iter_rows, read_shard, shard_size
 
 _MINIMUM_RAY = (2, 60)
 _INSTALL = 'python -m pip install "seedbundle[ray]"'
@@ -111,17 +111,38 @@ class _Unit:
         return f"shard {self.path}, bytes {start} to {stop}"
 
 
-def _read_unit(
+def _check_filesystem(filesystem: Any, storage_options: Mapping[str, Any] | None) -> None:
+    if filesystem is None:
+        return
+    if storage_options is not None:
+        raise ValueError("give either filesystem or storage_options, not both")
+    if not (
+        hasattr(filesystem, "open_input_file")
+        or (hasattr(filesystem, "open") and hasattr(filesystem, "size"))
+    ):
+        raise TypeError(
+            f"filesystem must be a pyarrow.fs.FileSystem or an fsspec filesystem, not {type(filesystem).__name__}"
+        )
+
+
+def _size(path: str, filesystem: Any, storage_options: Mapping[str, Any] | None) -> int:
+    if filesystem is None:
+        return shard_size(path, storage_options=storage_options)
+    if hasattr(filesystem, "open_input_file"):  # pyarrow
+        return int(filesystem.get_file_info(path).size)
+    return int(filesystem.size(path))
+
+
+def _rows(
     unit: _Unit,
-    *,
     kind: Literal["articles", "entries"],
     include_paths: bool,
+    filesystem: Any,
     storage_options: Mapping[str, Any] | None,
     strict: bool,
-    schema: pa.Schema,
-) -> pa.Table:
-    try:
-        rows = read_shard(
+) -> ShardRows:
+    if filesystem is None:
+        return read_shard(
             unit.path,
             kind=kind,
             byte_range=unit.byte_range,
@@ -129,6 +150,30 @@ def _read_unit(
             path_column=_PATH if include_paths else None,
             strict=strict,
         )
+    opened = (
+        filesystem.open_input_file(unit.path)
+        if hasattr(filesystem, "open_input_file")
+        else filesystem.open(unit.path, "rb")
+    )
+    with opened as file:
+        rows = read_shard(file, kind=kind, byte_range=unit.byte_range, strict=strict)
+    if include_paths:
+        rows.columns[_PATH] = [unit.path] * len(rows)
+    return rows
+
+
+def _read_unit(
+    unit: _Unit,
+    *,
+    kind: Literal["articles", "entries"],
+    include_paths: bool,
+    filesystem: Any,
+    storage_options: Mapping[str, Any] | None,
+    strict: bool,
+    schema: pa.Schema,
+) -> pa.Table:
+    try:
+        rows = _rows(unit, kind, include_paths, filesystem, storage_options, strict)
     except BundleDecodeError as error:
         # The core's message gives the position in the shard; the shard itself is known only here.
         raise BundleDecodeError(
@@ -158,6 +203,9 @@ class BundleDatasource(Datasource):
             bytes, each a block of its own. A range checks what one range
             can: not the END count, name uniqueness across ranges, nor the
             comment of the shard (see the how-to, "Dataset shards").
+        filesystem: As for Ray's readers, a ``pyarrow.fs.FileSystem`` (or an
+            fsspec filesystem) that ``paths`` are paths of; by default paths
+            are local and URLs go through fsspec.
         storage_options: For URLs, the options of their fsspec filesystem.
         strict: As for [`seedbundle.loads`][seedbundle.loads].
 
@@ -187,6 +235,7 @@ class BundleDatasource(Datasource):
         kind: Literal["articles", "entries"] = "articles",
         include_paths: bool = False,
         blocksize: int | None = None,
+        filesystem: Any = None,
         storage_options: Mapping[str, Any] | None = None,
         strict: bool = True,
     ) -> None:
@@ -195,12 +244,14 @@ class BundleDatasource(Datasource):
             raise ValueError(f"kind must be 'articles' or 'entries', not {kind!r}")
         self._kind: Literal["articles", "entries"] = kind
         self._include_paths = bool(include_paths)
+        _check_filesystem(filesystem, storage_options)
+        self._filesystem = filesystem
         self._storage_options = dict(storage_options) if storage_options is not None else None
         self._strict = strict
         self._schema = _schema(kind, self._include_paths)
         self._units: list[_Unit] = []
         for path in _paths(paths):
-            size = shard_size(path, storage_options=self._storage_options)
+            size = _size(path, filesystem, self._storage_options)
             if blocksize is None:
                 self._units.append(_Unit(path, size, None))
             else:
@@ -287,6 +338,7 @@ class BundleDatasource(Datasource):
                         group,
                         kind=self._kind,
                         include_paths=self._include_paths,
+                        filesystem=self._filesystem,
                         storage_options=self._storage_options,
                         strict=self._strict,
                         schema=self._schema,
@@ -308,6 +360,7 @@ class _ReadGroup:
         *,
         kind: Literal["articles", "entries"],
         include_paths: bool,
+        filesystem: Any,
         storage_options: Mapping[str, Any] | None,
         strict: bool,
         schema: pa.Schema,
@@ -315,6 +368,7 @@ class _ReadGroup:
         self.units = units
         self.kind: Literal["articles", "entries"] = kind
         self.include_paths = include_paths
+        self.filesystem = filesystem
         self.storage_options = storage_options
         self.strict = strict
         self.schema = schema
@@ -325,6 +379,7 @@ class _ReadGroup:
                 unit,
                 kind=self.kind,
                 include_paths=self.include_paths,
+                filesystem=self.filesystem,
                 storage_options=self.storage_options,
                 strict=self.strict,
                 schema=self.schema,
@@ -337,6 +392,7 @@ def read_bundles(
     kind: Literal["articles", "entries"] = "articles",
     include_paths: bool = False,
     blocksize: int | None = None,
+    filesystem: Any = None,
     storage_options: Mapping[str, Any] | None = None,
     strict: bool = True,
     override_num_blocks: int | None = None,
@@ -353,6 +409,9 @@ def read_bundles(
         include_paths: Add a ``"path"`` column holding each row's shard, as given.
         blocksize: When given, read each shard as byte ranges of this many
             bytes, each a block of its own; otherwise each shard is a block.
+        filesystem: As for Ray's readers, a ``pyarrow.fs.FileSystem`` (or an
+            fsspec filesystem) that ``paths`` are paths of; by default paths
+            are local and URLs go through fsspec. Not with ``storage_options``.
         storage_options: For URLs, the options of their fsspec filesystem.
         strict: As for [`seedbundle.loads`][seedbundle.loads].
         override_num_blocks: As for Ray's readers: the number of output
@@ -383,6 +442,7 @@ def read_bundles(
         kind=kind,
         include_paths=include_paths,
         blocksize=blocksize,
+        filesystem=filesystem,
         storage_options=storage_options,
         strict=strict,
     )

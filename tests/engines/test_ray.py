@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import fsspec
+import pyarrow.fs
 import pytest
 import ray
 
@@ -73,6 +75,26 @@ def test_byte_ranges_over_http_give_the_same_rows(shards: Shards, http_shards: l
     assert ranges > 2 * len(shards.paths)  # the shards really were cut
     assert dataset.num_blocks() == ranges
     assert _articles(dataset.take_all()) == shards.rows
+
+
+def test_a_pyarrow_filesystem_as_ray_readers_take_it(shards: Shards) -> None:
+    local = pyarrow.fs.LocalFileSystem()
+    dataset = read_bundles(shards.paths, filesystem=local, include_paths=True, blocksize=900)
+    rows = dataset.take_all()
+    assert _articles(rows) == shards.rows
+    assert sorted({row["path"] for row in rows}) == shards.paths
+
+
+def test_an_fsspec_filesystem_over_http(shards: Shards, http_shards: list[str]) -> None:
+    rows = read_bundles(http_shards, filesystem=fsspec.filesystem("http")).take_all()
+    assert _articles(rows) == shards.rows
+
+
+def test_a_filesystem_and_storage_options_are_refused_together(shards: Shards) -> None:
+    with pytest.raises(ValueError, match="either filesystem or storage_options"):
+        read_bundles(shards.paths, filesystem=pyarrow.fs.LocalFileSystem(), storage_options={})
+    with pytest.raises(TypeError, match="filesystem must be a pyarrow.fs.FileSystem"):
+        read_bundles(shards.paths, filesystem="local")
 
 
 def test_entry_rows(shards: Shards) -> None:
