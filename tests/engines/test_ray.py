@@ -93,7 +93,7 @@ def test_an_fsspec_filesystem_over_http(shards: Shards, http_shards: list[str]) 
 def test_a_filesystem_and_storage_options_are_refused_together(shards: Shards) -> None:
     with pytest.raises(ValueError, match="either filesystem or storage_options"):
         read_bundles(shards.paths, filesystem=pyarrow.fs.LocalFileSystem(), storage_options={})
-    with pytest.raises(TypeError, match="filesystem must be a pyarrow.fs.FileSystem"):
+    with pytest.raises(TypeError, match=r"filesystem must be a pyarrow\.fs\.FileSystem"):
         read_bundles(shards.paths, filesystem="local")
 
 
