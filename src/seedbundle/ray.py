@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 from ._errors import BundleDecodeError, BundleEncodeError
+from ._remote import filesystem, is_url
 from ._rows import ROW_COLUMNS
 from ._shards import ENTRY_COLUMNS, ShardRows, ShardWriter, byte_ranges, iter_rows, read_shard, shard_size
 
@@ -511,7 +512,7 @@ class BundleDatasink(Datasink[list[str]]):
         comment: str = "",
     ) -> None:
         folder = os.fspath(path)
-        self._folder = folder.rstrip("/") if "://" in folder else folder
+        self._folder = folder.rstrip("/") if is_url(folder) else folder
         self._kind: Literal["articles", "entries"] = kind
         self._max_rows = max_rows_per_file
         self._max_bytes = max_bytes_per_file
@@ -525,7 +526,7 @@ class BundleDatasink(Datasink[list[str]]):
 
     def _pattern(self, task: int) -> str:
         name = f"{self._write_id}_{task:06d}_{{n:06d}}.bundle"
-        return f"{self._folder}/{name}" if "://" in self._folder else os.path.join(self._folder, name)
+        return f"{self._folder}/{name}" if is_url(self._folder) else os.path.join(self._folder, name)
 
     def get_name(self) -> str:
         """The name of the write tasks in Ray's progress and statistics.
@@ -551,7 +552,7 @@ class BundleDatasink(Datasink[list[str]]):
         return self._min_rows
 
     def on_write_start(self, schema: pa.Schema | None = None) -> None:
-        """Make the folder, for a local path (URLs of object stores have no folders to make).
+        """Make the folder, as Ray's file writers do (for an object store's URL, fsspec makes none).
 
         Examples:
             >>> import os, tempfile
@@ -562,7 +563,10 @@ class BundleDatasink(Datasink[list[str]]):
 
         Added in version 1.1.0.
         """
-        if "://" not in self._folder:
+        if is_url(self._folder):
+            fs, folder = filesystem(self._folder, self._storage_options)
+            fs.makedirs(folder, exist_ok=True)
+        else:
             os.makedirs(self._folder, exist_ok=True)
 
     def write(self, blocks: Iterable[Block], ctx: Any) -> list[str]:

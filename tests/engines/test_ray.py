@@ -134,6 +134,14 @@ def test_shards_are_named_uniquely_across_write_tasks(tmp_path: Path) -> None:
     assert _articles(read_bundles(paths).take_all()) == rows
 
 
+def test_writing_to_a_url(tmp_path: Path) -> None:
+    rows = article_rows(30)
+    paths = write_bundles(ray.data.from_items(rows), f"file://{tmp_path}/out/", max_rows_per_file=20)
+    assert all(path.startswith(f"file://{tmp_path}/out/") for path in paths)
+    assert sorted(entry.name for entry in (tmp_path / "out").iterdir()) == [Path(path).name for path in paths]
+    assert _articles(read_bundles(paths).take_all()) == rows
+
+
 def test_max_bytes_per_file_cuts_shards(tmp_path: Path) -> None:
     rows = article_rows(120)
     paths = write_bundles(ray.data.from_items(rows), tmp_path, max_bytes_per_file=2000)
