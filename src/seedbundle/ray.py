@@ -7,8 +7,10 @@ from shards at paths or URLs, through
 numbered shards, through [`BundleDatasink`][seedbundle.ray.BundleDatasink].
 They follow the conventions of Ray's own readers and writers
 (``ray.data.read_json``, ``Dataset.write_json``): ``include_paths`` adds a
-``"path"`` column, ``override_num_blocks``, ``concurrency`` and
-``ray_remote_args`` are passed on to Ray, and a write goes into a folder.
+``"path"`` column, ``filesystem`` takes a pyarrow filesystem,
+``override_num_blocks``, ``concurrency``, ``num_cpus`` and ``memory`` (for
+reading) and ``ray_remote_args`` (for writing) are passed on to Ray, and a
+write goes into a folder.
 
 Blocks are pyarrow tables with the columns of the rows (``date`` as
 ``date32``). This module needs Ray Data: ``python -m pip install
@@ -126,11 +128,16 @@ def _check_filesystem(filesystem: Any, storage_options: Mapping[str, Any] | None
         )
 
 
+def _in_pyarrow(path: str) -> str:
+    """The path that a pyarrow filesystem takes for ``path``: pyarrow's S3 and GCS refuse a URL's scheme."""
+    return path.split("://", 1)[1] if is_url(path) else path
+
+
 def _size(path: str, filesystem: Any, storage_options: Mapping[str, Any] | None) -> int:
     if filesystem is None:
         return shard_size(path, storage_options=storage_options)
-    if hasattr(filesystem, "open_input_file"):  # pyarrow
-        return int(filesystem.get_file_info(path).size)
+    if hasattr(filesystem, "open_input_file"):
+        return int(filesystem.get_file_info(_in_pyarrow(path)).size)
     return int(filesystem.size(path))
 
 
@@ -152,7 +159,7 @@ def _rows(
             strict=strict,
         )
     opened = (
-        filesystem.open_input_file(unit.path)
+        filesystem.open_input_file(_in_pyarrow(unit.path))
         if hasattr(filesystem, "open_input_file")
         else filesystem.open(unit.path, "rb")
     )
@@ -197,7 +204,8 @@ class BundleDatasource(Datasource):
     arguments and passes this to ``ray.data.read_datasource``.
 
     Args:
-        paths: Shard paths or URLs (one, or a list), read in this order.
+        paths: Shard paths or URLs (one, or a list), read in this order;
+            files, not folders (Ray's readers list folders, this one does not).
         kind: ``"articles"`` for article rows, ``"entries"`` for entry rows.
         include_paths: Add a ``"path"`` column holding each row's shard.
         blocksize: When given, cut each shard into byte ranges of this many
@@ -398,12 +406,14 @@ def read_bundles(
     strict: bool = True,
     override_num_blocks: int | None = None,
     concurrency: int | None = None,
-    ray_remote_args: Mapping[str, Any] | None = None,
+    num_cpus: float | None = None,
+    memory: float | None = None,
 ) -> ray.data.Dataset:
     """Read the rows of bundle shards, at paths or URLs, as a ``ray.data.Dataset``.
 
     Args:
-        paths: Shard paths or URLs (one, or a list), read in this order.
+        paths: Shard paths or URLs (one, or a list), read in this order;
+            files, not folders (Ray's readers list folders, this one does not).
         kind: ``"articles"``: a row per seed document (columns ``name``,
             ``title``, ``date`` as ``date32``, ``url``, ``text``); ``"entries"``:
             a row per entry (``name``, ``data`` as binary, ``executable``).
@@ -419,7 +429,8 @@ def read_bundles(
             blocks. By default each shard (or byte range) is one block; fewer
             read consecutive shards in one task, more split the blocks.
         concurrency: As for Ray's readers: at most this many read tasks at once.
-        ray_remote_args: As for Ray's readers: options for ``ray.remote`` of the read tasks.
+        num_cpus: As for Ray's readers: the CPUs each read task reserves.
+        memory: As for Ray's readers: the heap memory in bytes each read task reserves.
 
     Raises:
         BundleDecodeError: When the dataset is executed, for a damaged shard
@@ -452,7 +463,8 @@ def read_bundles(
         # By default one block per shard (or range), rather than Ray's guess from the size.
         override_num_blocks=datasource.blocks if override_num_blocks is None else override_num_blocks,
         concurrency=concurrency,
-        ray_remote_args=dict(ray_remote_args) if ray_remote_args is not None else None,
+        num_cpus=num_cpus,
+        memory=memory,
     )
     return dataset
 

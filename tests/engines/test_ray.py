@@ -83,6 +83,8 @@ def test_a_pyarrow_filesystem_as_ray_readers_take_it(shards: Shards) -> None:
     rows = dataset.take_all()
     assert _articles(rows) == shards.rows
     assert sorted({row["path"] for row in rows}) == shards.paths
+    urls = [f"file://{path}" for path in shards.paths[:2]]  # a URL's scheme, as Ray's readers take it
+    assert _articles(read_bundles(urls, filesystem=local).take_all()) == shards.rows[:50]
 
 
 def test_an_fsspec_filesystem_over_http(shards: Shards, http_shards: list[str]) -> None:
@@ -186,6 +188,14 @@ def test_a_damaged_shard_is_a_bundle_decode_error_that_names_it(shards: Shards, 
     with pytest.raises(expected) as direct:
         seedbundle.load(bad)
     assert f"(at line {direct.value.lineno}, column {direct.value.colno})" in message
+    # Ray's RayTaskError(BundleDecodeError) wraps the error the task raised, which holds the position.
+    assert isinstance(caught.value, ray.exceptions.RayTaskError)
+    assert str(caught.value.cause) == f"shard {bad}: {direct.value}"
+    assert (caught.value.lineno, caught.value.colno, caught.value.pos) == (
+        direct.value.lineno,
+        direct.value.colno,
+        direct.value.pos,
+    )
 
 
 def test_a_damaged_range_names_the_shard_and_the_range(shards: Shards, tmp_path: Path) -> None:
