@@ -133,6 +133,13 @@ def test_the_docs_extra_installs_datasets_for_the_huggingface_page() -> None:
     assert "datasets" in _pins("docs")
 
 
+def test_the_docs_extra_installs_ray_for_the_ray_data_section() -> None:
+    # mkdocstrings imports seedbundle.ray for the API page, which imports Ray Data.
+    assert "::: seedbundle.ray" in (ROOT / "docs" / "reference" / "api.md").read_text("utf-8")
+    assert "seedbundle[ray]" in EXTRAS["docs"]
+    assert EXTRAS["ray"] == [f"ray[data]=={importlib.metadata.version('ray')}"]
+
+
 def test_the_test_extra_includes_the_docs_extra() -> None:
     included = {
         extra
