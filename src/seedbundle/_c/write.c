@@ -361,19 +361,35 @@ b64_encoded_size(Py_ssize_t n)
     return full * 77 + (rest ? (rest + 2) / 3 * 4 + 1 : 0);
 }
 
+/* Two base64 characters for each 12 bits, filled on first use. */
+static char b64_pairs[4096][2];
+static int b64_pairs_ready = 0;
+
+static void
+b64_fill_pairs(void)
+{
+    for (int k = 0; k < 4096; k++) {
+        b64_pairs[k][0] = b64_alphabet[k >> 6];
+        b64_pairs[k][1] = b64_alphabet[k & 0x3F];
+    }
+    b64_pairs_ready = 1;
+}
+
 /* Encode s[0:n] into out (b64_encoded_size(n) bytes) as base64.encodebytes does. */
 static void
 b64_encode_into(const unsigned char *s, Py_ssize_t n, char *out)
 {
+    if (!b64_pairs_ready) {
+        b64_fill_pairs(); /* idempotent, and run under the GIL */
+    }
     Py_ssize_t i = 0;
     while (i < n) {
         Py_ssize_t line_end = n - i > B64_LINE ? i + B64_LINE : n;
         for (; line_end - i >= 3; i += 3) {
             unsigned long triple = ((unsigned long)s[i] << 16) | ((unsigned long)s[i + 1] << 8) | s[i + 2];
-            *out++ = b64_alphabet[(triple >> 18) & 0x3F];
-            *out++ = b64_alphabet[(triple >> 12) & 0x3F];
-            *out++ = b64_alphabet[(triple >> 6) & 0x3F];
-            *out++ = b64_alphabet[triple & 0x3F];
+            memcpy(out, b64_pairs[triple >> 12], 2);
+            memcpy(out + 2, b64_pairs[triple & 0xFFF], 2);
+            out += 4;
         }
         if (line_end - i == 1) {
             *out++ = b64_alphabet[s[i] >> 2];
