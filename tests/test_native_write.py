@@ -12,10 +12,12 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import gc
 import io
 import itertools
 import os
 import random
+import tracemalloc
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -379,3 +381,36 @@ def test_conformance_corpus_reads_and_writes_the_same(path: Path) -> None:
 def test_broken_bundles_read_the_same(document: bytes) -> None:
     on_both_paths(lambda: seedbundle.loads(document))
     on_both_paths(lambda: seedbundle.loads(document, strict=False))
+
+
+def test_the_c_functions_do_not_leak() -> None:
+    """Every path, declines and errors included, gives back all that it allocated."""
+    speedups = native()
+    rng = random.Random(17)
+    inputs = [b"".join(rng.choice(SOUP_PIECES) for _ in range(rng.randrange(60))) for _ in range(100)]
+    inputs.append(b"\n<<<" * 500)  # more escape points than the first allocation holds
+
+    def work() -> None:
+        for data in inputs:
+            speedups.escape(data)
+            speedups.text_state(data, 0)
+            for name in ("a", "é", "a\udc80"):
+                speedups.encode_entry(name, data, True, "f" * 64)
+            encoded = speedups.b64encode(data)
+            speedups.b64decode(data, 0, len(data))
+            speedups.b64decode(encoded, 0, len(encoded))
+            with pytest.raises(TypeError):
+                speedups.b64encode(str(data))
+
+    work()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(20):
+            work()
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 4096

@@ -224,7 +224,7 @@ _BASE64_LINE = 57  # input bytes per 76-column line
 _BASE64_COLUMNS = 76
 
 
-def encode_base64(data: bytes) -> bytes:
+def encode_base64(data: bytes | memoryview) -> bytes:
     """``base64.encodebytes(data)``: lines of 76 characters, each with its LF, the last one shorter.
 
     Without the accelerator, one ``b2a_base64`` over all the whole lines
@@ -252,6 +252,8 @@ class Base64Body:
 
     Every line but the last holds 57 input bytes, so each chunk is encoded up
     to its last multiple of 57 bytes, and the rest waits for the next one.
+    Memory holds one chunk and its encoding: the line that a chunk completes
+    is encoded on its own, so the chunk is never copied whole.
     """
 
     def __init__(self) -> None:
@@ -259,11 +261,18 @@ class Base64Body:
 
     def feed(self, chunk: bytes) -> Iterator[bytes]:
         """The encoded lines that the next chunk completes."""
-        data = self._rest + chunk if self._rest else chunk
-        whole = len(data) - len(data) % _BASE64_LINE
-        self._rest = data[whole:]
+        view = memoryview(chunk)
+        if self._rest:
+            missing = _BASE64_LINE - len(self._rest)
+            if len(chunk) < missing:
+                self._rest += chunk
+                return
+            yield encode_base64(self._rest + view[:missing])
+            view = view[missing:]
+        whole = len(view) - len(view) % _BASE64_LINE
+        self._rest = bytes(view[whole:])
         if whole:
-            yield encode_base64(data[:whole] if whole < len(data) else data)
+            yield encode_base64(view[:whole])
 
     def finish(self) -> Iterator[bytes]:
         """The last, short line."""
