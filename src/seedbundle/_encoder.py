@@ -28,6 +28,7 @@ __all__ = [
     "encode_end",
     "encode_entry",
     "encode_header",
+    "encode_text",
     "iter_encode",
 ]
 
@@ -292,3 +293,27 @@ def iter_encode(bundle: Bundle, *, sha256: bool = False) -> Iterator[bytes]:
     for entry in bundle.entries:
         yield from encode_entry(entry, sha256=sha256)
     yield encode_end(len(bundle.entries))
+
+
+def _header_text(name: str, base64: bool, noeol: bool, executable: bool, digest: str | None) -> str:
+    return render_header(name, base64=base64, noeol=noeol, executable=executable, sha256=digest) + "\n"
+
+
+def encode_text(bundle: Bundle, *, sha256: bool = False) -> str:
+    """The canonical text of a bundle as one str, what ``dumps`` returns.
+
+    >>> encode_text(Bundle([Entry("a", "A")]))
+    '<<<FILE a noeol>>>\\nA\\n<<<END 1>>>\\n'
+    """
+    entries = bundle.entries
+    speedups = _native.speedups
+    if speedups is not None:
+        digests = tuple(hashlib.sha256(entry.data).hexdigest() for entry in entries) if sha256 else None
+        comment = encode_comment(bundle.comment).decode("utf-8")
+        end = encode_end(len(entries)).decode("ascii")
+        text: str | None = speedups.dumps_text(comment, entries, digests, _header_text, end)
+        if text is not None:
+            return text
+    # Decoding piece by piece and joining the strings is faster than decoding
+    # one joined bytes object: no second copy of the whole bundle as bytes.
+    return "".join([piece.decode("utf-8") for piece in iter_encode(bundle, sha256=sha256)])

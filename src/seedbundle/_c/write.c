@@ -10,6 +10,8 @@
  *                                _encoder.encode_entry, for a bare ASCII name
  *   b64encode(data)              base64.encodebytes
  *   b64decode(buf, start, end)   _decoder.Decoder._base64, canonical layout only
+ *   dumps_text(comment, entries, digests, render, end)
+ *                                dumps, decoded piece by piece
  */
 #include "speedups.h"
 
@@ -57,20 +59,23 @@ offsets_push(sb_offsets *offsets, Py_ssize_t value)
     return 0;
 }
 
-/* The first index in [i, n) whose byte is NUL, >= 0x80 or (if angles) '<'. */
+/* The first index in [i, n) whose byte is NUL, (if high) >= 0x80 or (if angles) '<'. */
 static Py_ssize_t
-skip_plain(const unsigned char *s, Py_ssize_t i, Py_ssize_t n, int angles)
+skip_plain(const unsigned char *s, Py_ssize_t i, Py_ssize_t n, int angles, int high)
 {
 #ifdef SB_SSE2
     const __m128i zero = _mm_setzero_si128();
     const __m128i angle = _mm_set1_epi8(angles ? '<' : 0);
+    /* All ones keeps the high bits; zero drops them. */
+    const __m128i keep = high ? _mm_set1_epi8((char)0xFF) : zero;
     while (n - i >= 32) {
         __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
         __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 16));
         __m128i special = _mm_or_si128(
             _mm_or_si128(_mm_cmpeq_epi8(a, zero), _mm_cmpeq_epi8(a, angle)),
             _mm_or_si128(_mm_cmpeq_epi8(b, zero), _mm_cmpeq_epi8(b, angle)));
-        if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(a, b), special)) != 0) {
+        __m128i kept = _mm_and_si128(_mm_or_si128(a, b), keep);
+        if (_mm_movemask_epi8(_mm_or_si128(kept, special)) != 0) {
             break;
         }
         i += 32;
@@ -78,7 +83,7 @@ skip_plain(const unsigned char *s, Py_ssize_t i, Py_ssize_t n, int angles)
     while (n - i >= 16) {
         __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
         __m128i special = _mm_or_si128(_mm_cmpeq_epi8(a, zero), _mm_cmpeq_epi8(a, angle));
-        int mask = _mm_movemask_epi8(_mm_or_si128(a, special));
+        int mask = _mm_movemask_epi8(_mm_or_si128(_mm_and_si128(a, keep), special));
         if (mask != 0) {
 #if defined(__GNUC__) || defined(__clang__)
             return i + __builtin_ctz((unsigned int)mask);
@@ -91,7 +96,7 @@ skip_plain(const unsigned char *s, Py_ssize_t i, Py_ssize_t n, int angles)
 #endif
     for (; i < n; i++) {
         unsigned char c = s[i];
-        if (c == 0 || c >= 0x80 || (angles && c == '<')) {
+        if (c == 0 || (high && c >= 0x80) || (angles && c == '<')) {
             return i;
         }
     }
@@ -166,7 +171,7 @@ scan_text(const unsigned char *s, Py_ssize_t n, sb_offsets *escapes)
     int angles = escapes != NULL;
     Py_ssize_t i = 0;
     for (;;) {
-        i = skip_plain(s, i, n, angles);
+        i = skip_plain(s, i, n, angles, 1);
         if (i >= n) {
             return 0;
         }
@@ -749,12 +754,257 @@ sb_encode_entry(PyObject *Py_UNUSED(module), PyObject *args)
     return pieces(line, body, noeol);
 }
 
+/* -- the whole bundle as text (dumps) ------------------------------------ */
+
+/* Where the escape points of s[0:n] are; 1 if it holds a NUL byte, -1 for an error. */
+static int
+scan_nul_and_escapes(const unsigned char *s, Py_ssize_t n, sb_offsets *escapes)
+{
+    Py_ssize_t i = 0;
+    for (;;) {
+        i = skip_plain(s, i, n, 1, 0);
+        if (i >= n) {
+            return 0;
+        }
+        if (s[i] == 0) {
+            return 1;
+        }
+        if (n - i >= 3 && s[i + 1] == '<' && s[i + 2] == '<') {
+            Py_ssize_t point = escape_point(s, i);
+            if (point >= 0 && offsets_push(escapes, point) < 0) {
+                return -1;
+            }
+            i += 3;
+        }
+        else {
+            i += 1;
+        }
+    }
+}
+
+/* Append to pieces the str of each piece of the escaped text s[0:n]: 0,
+ * or 1 if it is not UTF-8 (pieces is then as it was), or -1 for an error. */
+static int
+append_text(PyObject *pieces, const char *s, Py_ssize_t n, const sb_offsets *escapes)
+{
+    Py_ssize_t first = PyList_Size(pieces), last = 0;
+    for (Py_ssize_t k = 0; k <= escapes->count; k++) {
+        Py_ssize_t point = k < escapes->count ? escapes->items[k] : n;
+        /* Each piece starts at a line start, so no character is cut. */
+        PyObject *text = PyUnicode_DecodeUTF8(s + last, point - last, NULL);
+        if (text == NULL) {
+            if (!PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+                return -1;
+            }
+            PyErr_Clear();
+            return PyList_SetSlice(pieces, first, PyList_Size(pieces), NULL) < 0 ? -1 : 1;
+        }
+        int failed = PyList_Append(pieces, text);
+        Py_DECREF(text);
+        if (failed < 0) {
+            return -1;
+        }
+        if (k < escapes->count) {
+            PyObject *backslash = PyUnicode_FromStringAndSize("\\", 1);
+            if (backslash == NULL || PyList_Append(pieces, backslash) < 0) {
+                Py_XDECREF(backslash);
+                return -1;
+            }
+            Py_DECREF(backslash);
+        }
+        last = point;
+    }
+    return 0;
+}
+
+/* Append the base64 lines of s[0:n] to pieces, as one str. */
+static int
+append_base64(PyObject *pieces, const unsigned char *s, Py_ssize_t n)
+{
+    if (n > PY_SSIZE_T_MAX / 2) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_ssize_t size = b64_encoded_size(n);
+    char *buffer = PyMem_Malloc(size ? (size_t)size : 1);
+    if (buffer == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    b64_encode_into(s, n, buffer);
+    PyObject *text = PyUnicode_DecodeASCII(buffer, size, NULL);
+    PyMem_Free(buffer);
+    if (text == NULL) {
+        return -1;
+    }
+    int failed = PyList_Append(pieces, text);
+    Py_DECREF(text);
+    return failed;
+}
+
+/* The FILE marker line with its LF, as str: rendered here for a bare ASCII
+ * name, else by render(name, base64, noeol, executable, digest). */
+static PyObject *
+header_text(PyObject *render, PyObject *name, int base64, int noeol, int executable, PyObject *digest)
+{
+    Py_ssize_t name_size, digest_size = 0;
+    const char *bare = ascii_text(name, &name_size);
+    const char *hex = NULL;
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    if (digest != Py_None) {
+        hex = ascii_text(digest, &digest_size);
+        if (PyErr_Occurred()) {
+            return NULL;
+        }
+    }
+    if (bare == NULL || !simple_bare_name(bare, name_size) || (digest != Py_None && hex == NULL)) {
+        return PyObject_CallFunction(render, "OOOOO", name, base64 ? Py_True : Py_False,
+                                     noeol ? Py_True : Py_False, executable ? Py_True : Py_False, digest);
+    }
+    PyObject *line = render_line(bare, name_size, base64, noeol, executable, hex, digest_size);
+    if (line == NULL) {
+        return NULL;
+    }
+    char *chars;
+    Py_ssize_t size;
+    PyObject *text = NULL;
+    if (PyBytes_AsStringAndSize(line, &chars, &size) == 0) {
+        text = PyUnicode_DecodeASCII(chars, size, NULL);
+    }
+    Py_DECREF(line);
+    return text;
+}
+
+/* Append one entry's pieces; 0, 1 to decline the bundle, or -1 for an error. */
+static int
+append_entry(PyObject *pieces, PyObject *entry, PyObject *digest, PyObject *render)
+{
+    int status = -1;
+    sb_offsets escapes = {NULL, 0, 0};
+    PyObject *name = PyObject_GetAttrString(entry, "name");
+    PyObject *data = PyObject_GetAttrString(entry, "data");
+    PyObject *executable_object = PyObject_GetAttrString(entry, "executable");
+    if (name == NULL || data == NULL || executable_object == NULL) {
+        goto done;
+    }
+    int executable = PyObject_IsTrue(executable_object);
+    if (executable < 0) {
+        goto done;
+    }
+    const char *s;
+    Py_ssize_t n;
+    int kind = get_bytes(data, &s, &n);
+    if (kind <= 0) {
+        status = kind < 0 ? -1 : 1;
+        goto done;
+    }
+    /* A placeholder for the FILE line, which depends on what the data is. */
+    Py_ssize_t slot = PyList_Size(pieces);
+    if (PyList_Append(pieces, Py_None) < 0) {
+        goto done;
+    }
+    int binary = scan_nul_and_escapes((const unsigned char *)s, n, &escapes);
+    if (binary < 0) {
+        goto done;
+    }
+    if (!binary) {
+        binary = append_text(pieces, s, n, &escapes);
+        if (binary < 0) {
+            goto done;
+        }
+    }
+    int noeol = !binary && n > 0 && s[n - 1] != '\n';
+    if (binary && append_base64(pieces, (const unsigned char *)s, n) < 0) {
+        goto done;
+    }
+    if (noeol) {
+        PyObject *lf = PyUnicode_FromStringAndSize("\n", 1);
+        if (lf == NULL || PyList_Append(pieces, lf) < 0) {
+            Py_XDECREF(lf);
+            goto done;
+        }
+        Py_DECREF(lf);
+    }
+    PyObject *line = header_text(render, name, binary, noeol, executable, digest);
+    if (line == NULL || PyList_SetItem(pieces, slot, line) < 0) {
+        goto done;
+    }
+    status = 0;
+done:
+    PyMem_Free(escapes.items);
+    Py_XDECREF(name);
+    Py_XDECREF(data);
+    Py_XDECREF(executable_object);
+    return status;
+}
+
+/* dumps_text(comment: str, entries: tuple[Entry, ...], digests: tuple[str, ...] | None,
+ *            render: Callable, end: str) -> str | None
+ *
+ * What dumps returns: the comment block, each entry as encode_entry writes
+ * it, and the END line, decoded to str piece by piece and joined. The FILE
+ * line of a name that is not bare ASCII comes from render. None to
+ * decline: entries that are not a tuple of Entry-like objects with bytes. */
+static PyObject *
+sb_dumps_text(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *comment, *entries, *digests, *render, *end;
+    if (!PyArg_ParseTuple(args, "UOOOU:dumps_text", &comment, &entries, &digests, &render, &end)) {
+        return NULL;
+    }
+    if (!PyTuple_Check(entries) || (digests != Py_None && !PyTuple_Check(digests))) {
+        Py_RETURN_NONE;
+    }
+    Py_ssize_t count = PyTuple_Size(entries);
+    if (digests != Py_None && PyTuple_Size(digests) != count) {
+        Py_RETURN_NONE;
+    }
+    PyObject *pieces = PyList_New(0);
+    if (pieces == NULL) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    if (PyList_Append(pieces, comment) < 0) {
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject *entry = PyTuple_GetItem(entries, k);
+        PyObject *digest = digests == Py_None ? Py_None : PyTuple_GetItem(digests, k);
+        if (entry == NULL || digest == NULL) {
+            goto done;
+        }
+        int status = append_entry(pieces, entry, digest, render);
+        if (status < 0) {
+            goto done;
+        }
+        if (status > 0) {
+            Py_INCREF(Py_None);
+            result = Py_None;
+            goto done;
+        }
+    }
+    if (PyList_Append(pieces, end) < 0) {
+        goto done;
+    }
+    PyObject *empty = PyUnicode_FromStringAndSize("", 0);
+    if (empty != NULL) {
+        result = PyUnicode_Join(empty, pieces);
+        Py_DECREF(empty);
+    }
+done:
+    Py_DECREF(pieces);
+    return result;
+}
+
 PyMethodDef sb_write_methods[] = {
     {"text_state", sb_text_state, METH_VARARGS, "Survey.add: -1 once not text, else the UTF-8 state."},
     {"escape", sb_escape, METH_O, "escape_text, or None for what is not bytes."},
     {"encode_entry", sb_encode_entry, METH_VARARGS, "encode_entry's pieces, or None to decline."},
     {"b64encode", sb_b64encode, METH_O, "base64.encodebytes."},
     {"b64decode", sb_b64decode, METH_VARARGS, "Canonical base64 content decoded, or None to decline."},
+    {"dumps_text", sb_dumps_text, METH_VARARGS, "What dumps returns, or None to decline."},
     {NULL, NULL, 0, NULL},
 };
 
