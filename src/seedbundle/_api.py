@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import IO, Any
 
 from ._atomic import AtomicFile
-from ._encoder import iter_encode
+from ._encoder import encode_text, iter_encode
 from ._model import Bundle
 from ._remote import check_storage_options, is_url, open_url_for_reading, output_for_url
 from ._scanner import scan
@@ -136,9 +136,7 @@ def dumps(bundle: Bundle, /, *, sha256: bool = False) -> str:
     """
     if not isinstance(bundle, Bundle):
         raise TypeError(f"dumps() needs a Bundle, not {type(bundle).__name__}")
-    # Decoding piece by piece and joining the strings is faster than decoding
-    # one joined bytes object: no second copy of the whole bundle as bytes.
-    return "".join([piece.decode("utf-8") for piece in iter_encode(bundle, sha256=sha256)])
+    return encode_text(bundle, sha256=sha256)
 
 
 def dump(

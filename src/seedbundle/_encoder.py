@@ -9,12 +9,13 @@ or [`Base64Body`][Base64Body] encodes the chunks again into exactly the bytes th
 
 from __future__ import annotations
 
-import base64
+import binascii
 import codecs
 import hashlib
 import re
 from collections.abc import Generator, Iterator
 
+from . import _native
 from ._model import Bundle, Entry, _is_text
 from ._syntax import BOM, escape_text, render_header
 
@@ -22,10 +23,12 @@ __all__ = [
     "Base64Body",
     "Survey",
     "TextBody",
+    "encode_base64",
     "encode_comment",
     "encode_end",
     "encode_entry",
     "encode_header",
+    "encode_text",
     "iter_encode",
 ]
 
@@ -50,11 +53,16 @@ def encode_entry(entry: Entry, *, sha256: bool = False) -> tuple[bytes, ...]:
     """
     data = entry.data
     digest = hashlib.sha256(data).hexdigest() if sha256 else None
+    speedups = _native.speedups
+    if speedups is not None:
+        pieces: tuple[bytes, ...] | None = speedups.encode_entry(entry.name, data, entry.executable, digest)
+        if pieces is not None:
+            return pieces
     if not _is_text(data):
         header = render_header(
             entry.name, base64=True, noeol=False, executable=entry.executable, sha256=digest
         )
-        return header.encode("utf-8") + b"\n", base64.encodebytes(data)
+        return header.encode("utf-8") + b"\n", encode_base64(data)
     noeol = bool(data) and not data.endswith(b"\n")
     header = render_header(entry.name, base64=False, noeol=noeol, executable=entry.executable, sha256=digest)
     line = header.encode("utf-8") + b"\n"
@@ -87,6 +95,11 @@ class Survey:
         self._hash = hashlib.sha256() if digest else None  # without it, `digest` is not asked for
         self._utf8: codecs.IncrementalDecoder | None = codecs.getincrementaldecoder("utf-8")()
         self._last = b""
+        # With the accelerator, the UTF-8 check is its state instead of the
+        # decoder's: -1 once the data is not text, 0 at a character boundary.
+        # Chosen once, so that one survey never mixes the two.
+        self._speedups = _native.speedups
+        self._state = 0
 
     def add(self, chunk: bytes) -> None:
         """Take in the next chunk of the data."""
@@ -98,6 +111,13 @@ class Survey:
         self._last = chunk[-1:]
         if self._utf8 is None:
             return
+        if self._speedups is not None:
+            state: int | None = self._speedups.text_state(chunk, self._state)
+            if state is not None:
+                self._state = state
+                if state < 0:
+                    self._utf8 = None
+                return
         if b"\x00" in chunk:
             self._utf8 = None
         elif not (chunk.isascii() and not self._utf8.getstate()[0]):
@@ -111,7 +131,9 @@ class Survey:
         """Whether the data seen so far is stored as text, if it ends here."""
         if self._utf8 is None:
             return False
-        return not self._utf8.getstate()[0]  # a character cut off at the end is not UTF-8
+        if self._state:
+            return False  # a character cut off at the end is not UTF-8
+        return not self._utf8.getstate()[0]
 
     @property
     def is_binary(self) -> bool:
@@ -206,6 +228,30 @@ class TextBody:
 
 
 _BASE64_LINE = 57  # input bytes per 76-column line
+_BASE64_COLUMNS = 76
+
+
+def encode_base64(data: bytes | memoryview) -> bytes:
+    """``base64.encodebytes(data)``: lines of 76 characters, each with its LF, the last one shorter.
+
+    Without the accelerator, one ``b2a_base64`` over all the whole lines
+    and a cut into lines does what ``encodebytes`` does with one call per line.
+
+    >>> encode_base64(bytes(range(60)))[-6:]
+    b'\\nOTo7\\n'
+    """
+    speedups = _native.speedups
+    if speedups is not None:
+        encoded: bytes = speedups.b64encode(data)
+        return encoded
+    whole = len(data) - len(data) % _BASE64_LINE
+    last = binascii.b2a_base64(data[whole:]) if whole < len(data) else b""
+    if not whole:
+        return last
+    text = binascii.b2a_base64(memoryview(data)[:whole], newline=False)
+    lines = [text[start : start + _BASE64_COLUMNS] for start in range(0, len(text), _BASE64_COLUMNS)]
+    lines.append(last)
+    return b"\n".join(lines)
 
 
 class Base64Body:
@@ -213,6 +259,8 @@ class Base64Body:
 
     Every line but the last holds 57 input bytes, so each chunk is encoded up
     to its last multiple of 57 bytes, and the rest waits for the next one.
+    Memory holds one chunk and its encoding: the line that a chunk completes
+    is encoded on its own, so the chunk is never copied whole.
     """
 
     def __init__(self) -> None:
@@ -220,16 +268,23 @@ class Base64Body:
 
     def feed(self, chunk: bytes) -> Iterator[bytes]:
         """The encoded lines that the next chunk completes."""
-        data = self._rest + chunk if self._rest else chunk
-        whole = len(data) - len(data) % _BASE64_LINE
-        self._rest = data[whole:]
+        view = memoryview(chunk)
+        if self._rest:
+            missing = _BASE64_LINE - len(self._rest)
+            if len(chunk) < missing:
+                self._rest += chunk
+                return
+            yield encode_base64(self._rest + view[:missing])
+            view = view[missing:]
+        whole = len(view) - len(view) % _BASE64_LINE
+        self._rest = bytes(view[whole:])
         if whole:
-            yield base64.encodebytes(data[:whole] if whole < len(data) else data)
+            yield encode_base64(view[:whole])
 
     def finish(self) -> Iterator[bytes]:
         """The last, short line."""
         if self._rest:
-            yield base64.encodebytes(self._rest)
+            yield encode_base64(self._rest)
             self._rest = b""
 
 
@@ -244,3 +299,27 @@ def iter_encode(bundle: Bundle, *, sha256: bool = False) -> Iterator[bytes]:
     for entry in bundle.entries:
         yield from encode_entry(entry, sha256=sha256)
     yield encode_end(len(bundle.entries))
+
+
+def _header_text(name: str, base64: bool, noeol: bool, executable: bool, digest: str | None) -> str:
+    return render_header(name, base64=base64, noeol=noeol, executable=executable, sha256=digest) + "\n"
+
+
+def encode_text(bundle: Bundle, *, sha256: bool = False) -> str:
+    """The canonical text of a bundle as one str, what ``dumps`` returns.
+
+    >>> encode_text(Bundle([Entry("a", "A")]))
+    '<<<FILE a noeol>>>\\nA\\n<<<END 1>>>\\n'
+    """
+    entries = bundle.entries
+    speedups = _native.speedups
+    if speedups is not None:
+        digests = tuple(hashlib.sha256(entry.data).hexdigest() for entry in entries) if sha256 else None
+        comment = encode_comment(bundle.comment).decode("utf-8")
+        end = encode_end(len(entries)).decode("ascii")
+        text: str | None = speedups.dumps_text(comment, entries, digests, _header_text, end)
+        if text is not None:
+            return text
+    # Decoding piece by piece and joining the strings is faster than decoding
+    # one joined bytes object: no second copy of the whole bundle as bytes.
+    return "".join([piece.decode("utf-8") for piece in iter_encode(bundle, sha256=sha256)])

@@ -15,6 +15,8 @@ from importlib import resources
 
 import attrs
 
+from . import _native
+
 __all__ = [
     "BOM",
     "HIDDEN_CHARACTERS",
@@ -396,6 +398,11 @@ def _escaped_line_starts(data: bytes, extra: int, start: int = 0, stop: int | No
 
 def escape_text(block: bytes) -> bytes:
     """Give every line that begins with ``\\``* then ``<<<`` one more backslash."""
+    speedups = _native.speedups
+    if speedups is not None:
+        escaped: bytes | None = speedups.escape(block)
+        if escaped is not None:
+            return escaped
     parts: list[bytes] = []
     last = 0
     for start in _escaped_line_starts(block, 0):
