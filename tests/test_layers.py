@@ -35,7 +35,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "_cli_base",
         "_cli_answer",
         "_cli _snapshot",
-        "__init__ __main__ strategies convert pytest_plugin syrupy",
+        "__init__ __main__ strategies convert pytest_plugin syrupy dask",
     )
 )
 
