@@ -30,7 +30,7 @@ import glob
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 try:
     import dask
@@ -488,6 +488,38 @@ def _patterns(
     elif parent:
         os.makedirs(parent, exist_ok=True)
     return patterns
+
+
+@overload
+def to_bundles(
+    collection: dask.bag.Bag | DataFrame,
+    urlpath: str | os.PathLike[str],
+    *,
+    kind: Kind = "articles",
+    name_function: Callable[[int], str] | None = None,
+    max_rows: int = 1000,
+    max_bytes: int | None = None,
+    storage_options: Mapping[str, Any] | None = None,
+    comment: str = "",
+    compute: Literal[True] = True,
+    compute_kwargs: Mapping[str, Any] | None = None,
+) -> list[str]: ...
+
+
+@overload
+def to_bundles(
+    collection: dask.bag.Bag | DataFrame,
+    urlpath: str | os.PathLike[str],
+    *,
+    kind: Kind = "articles",
+    name_function: Callable[[int], str] | None = None,
+    max_rows: int = 1000,
+    max_bytes: int | None = None,
+    storage_options: Mapping[str, Any] | None = None,
+    comment: str = "",
+    compute: Literal[False],
+    compute_kwargs: Mapping[str, Any] | None = None,
+) -> Delayed: ...
 
 
 def to_bundles(
