@@ -178,6 +178,10 @@ def _after_check(rows: ShardRows, _checked: None, convert: Callable[[ShardRows],
     return convert(rows)
 
 
+def _read_whole(source: str, convert: Callable[[ShardRows], Any], *options: Any) -> Any:
+    return convert(_read(source, None, *options))
+
+
 def _partitions(
     sources: Sequence[str],
     blocksize: int | None,
@@ -187,22 +191,35 @@ def _partitions(
     path_column: str | None,
     strict: bool,
 ) -> list[Delayed]:
-    """One delayed partition per shard, or per byte range of each shard with its END check."""
+    """One delayed partition per shard, or per byte range of each shard with its END check.
+
+    The keys are named from one token of all the arguments, so that building
+    the graph costs no tokenizing per task.
+    """
     options = (kind, storage_options, path_column, strict)
+    token = dask.base.tokenize(sources, blocksize, convert.__class__.__name__, *options)
     parts: list[Delayed] = []
-    for source in sources:
+    for number, source in enumerate(sources):
+        name = f"{token}-{number}"
         if blocksize is None:
-            parts.append(
-                delayed(_after_check, pure=True)(
-                    delayed(_read, pure=True)(source, None, *options), None, convert
-                )
-            )
+            parts.append(delayed(_read_whole)(source, convert, *options, dask_key_name=f"read-bundle-{name}"))
             continue
         spans = byte_ranges(shard_size(source, storage_options=storage_options), blocksize)
-        reads = [delayed(_read, pure=True)(source, span, *options) for span in spans]
-        tallies = [delayed(_tally, pure=True)(rows) for rows in reads]
-        check = delayed(_check_end, pure=True)(source, tallies, storage_options, strict)
-        parts.extend(delayed(_after_check, pure=True)(rows, check, convert) for rows in reads)
+        reads = [
+            delayed(_read)(source, span, *options, dask_key_name=f"read-bundle-range-{name}-{index}")
+            for index, span in enumerate(spans)
+        ]
+        tallies = [
+            delayed(_tally)(rows, dask_key_name=f"tally-bundle-range-{name}-{index}")
+            for index, rows in enumerate(reads)
+        ]
+        check = delayed(_check_end)(
+            source, tallies, storage_options, strict, dask_key_name=f"check-bundle-{name}"
+        )
+        parts.extend(
+            delayed(_after_check)(rows, check, convert, dask_key_name=f"bundle-range-{name}-{index}")
+            for index, rows in enumerate(reads)
+        )
     return parts
 
 
