@@ -42,7 +42,7 @@ except ImportError as error:
 from ._errors import BundleDecodeError, BundleEncodeError
 from ._remote import check_storage_options, filesystem, is_url
 from ._rows import ROW_COLUMNS
-from ._shards import ENTRY_COLUMNS, ShardRows, ShardWriter, byte_ranges, read_shard, shard_size
+from ._shards import ENTRY_COLUMNS, ShardRows, ShardWriter, _check_kind, byte_ranges, read_shard, shard_size
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -72,7 +72,7 @@ def _check_version(version: str) -> None:
 _dask: Any = dask
 _check_version(str(_dask.__version__))
 
-Kind = Literal["articles", "entries"]
+_Kind = Literal["articles", "entries"]
 _GLOB = re.compile(r"[*?[]")
 
 
@@ -116,7 +116,7 @@ def _blocksize(blocksize: int | str | None) -> int | None:
 def _read(
     source: str,
     byte_range: tuple[int, int] | None,
-    kind: Kind,
+    kind: _Kind,
     storage_options: Mapping[str, Any] | None,
     path_column: str | None,
     strict: bool,
@@ -186,7 +186,7 @@ def _partitions(
     sources: Sequence[str],
     blocksize: int | None,
     convert: Callable[[ShardRows], Any],
-    kind: Kind,
+    kind: _Kind,
     storage_options: Mapping[str, Any] | None,
     path_column: str | None,
     strict: bool,
@@ -226,7 +226,7 @@ def _partitions(
 def read_bag(
     urlpath: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     *,
-    kind: Kind = "articles",
+    kind: Literal["articles", "entries"] = "articles",
     blocksize: int | str | None = None,
     include_path: bool = False,
     storage_options: Mapping[str, Any] | None = None,
@@ -267,6 +267,7 @@ def read_bag(
 
     Added in version 1.1.0.
     """
+    kind = _check_kind(kind)
     sources = _expand(urlpath, storage_options)
     parts = _partitions(
         sources,
@@ -288,7 +289,7 @@ _ENTRY_TYPES = {"data": "binary", "executable": "bool"}
 class _Frame:
     """Builds a partition's pandas DataFrame from its columns; the path column is a category."""
 
-    def __init__(self, kind: Kind, path_column: str | None, paths: Sequence[str]) -> None:
+    def __init__(self, kind: _Kind, path_column: str | None, paths: Sequence[str]) -> None:
         self.kind = kind
         self.path_column = path_column
         self.paths = list(paths)
@@ -327,7 +328,7 @@ class _Frame:
         return self(rows)
 
 
-def _path_column(include_path_column: bool | str, kind: Kind) -> str | None:
+def _path_column(include_path_column: bool | str, kind: _Kind) -> str | None:
     if include_path_column is True:
         name = "path"
     elif include_path_column is False:
@@ -344,7 +345,7 @@ def _path_column(include_path_column: bool | str, kind: Kind) -> str | None:
 def read_dataframe(
     urlpath: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
     *,
-    kind: Kind = "articles",
+    kind: Literal["articles", "entries"] = "articles",
     blocksize: int | str | None = None,
     include_path_column: bool | str = False,
     storage_options: Mapping[str, Any] | None = None,
@@ -372,14 +373,15 @@ def read_dataframe(
         >>> with seedbundle.ShardWriter(os.path.join(tempfile.mkdtemp(), "%d.bundle"), max_rows=2) as writer:
         ...     writer.write_rows(rows)
         >>> frame = seedbundle.dask.read_dataframe(writer.paths, blocksize=100)
-        >>> str(frame.dtypes["date"])
-        'date32[day][pyarrow]'
+        >>> frame.dtypes["date"].pyarrow_dtype
+        DataType(date32[day])
         >>> late = frame[frame["date"] >= datetime.date(2022, 1, 23)]
         >>> late["title"].compute(scheduler="sync").tolist()
         ['T3', 'T4']
 
     Added in version 1.1.0.
     """
+    kind = _check_kind(kind)
     dd = _dataframe_module()
     sources = _expand(urlpath, storage_options)
     size = _blocksize(blocksize)
@@ -401,7 +403,7 @@ def read_dataframe(
     return collection  # noqa: RET504 (typed as DataFrame here, Any above)
 
 
-def _no_rows(kind: Kind, path_column: str | None) -> ShardRows:
+def _no_rows(kind: _Kind, path_column: str | None) -> ShardRows:
     """The rows of a shard that holds none, from which the dataframe's meta is built."""
     columns: dict[str, list[Any]] = {
         name: [] for name in (ROW_COLUMNS if kind == "articles" else ENTRY_COLUMNS)
@@ -449,7 +451,7 @@ def _write_partition(
     number: int,
     pattern: str,
     is_frame: bool,
-    kind: Kind,
+    kind: _Kind,
     max_rows: int,
     max_bytes: int | None,
     storage_options: Mapping[str, Any] | None,
@@ -512,7 +514,7 @@ def to_bundles(
     collection: dask.bag.Bag | DataFrame,
     urlpath: str | os.PathLike[str],
     *,
-    kind: Kind = "articles",
+    kind: Literal["articles", "entries"] = "articles",
     name_function: Callable[[int], str] | None = None,
     max_rows: int = 1000,
     max_bytes: int | None = None,
@@ -528,7 +530,7 @@ def to_bundles(
     collection: dask.bag.Bag | DataFrame,
     urlpath: str | os.PathLike[str],
     *,
-    kind: Kind = "articles",
+    kind: Literal["articles", "entries"] = "articles",
     name_function: Callable[[int], str] | None = None,
     max_rows: int = 1000,
     max_bytes: int | None = None,
@@ -543,7 +545,7 @@ def to_bundles(
     collection: dask.bag.Bag | DataFrame,
     urlpath: str | os.PathLike[str],
     *,
-    kind: Kind = "articles",
+    kind: Literal["articles", "entries"] = "articles",
     name_function: Callable[[int], str] | None = None,
     max_rows: int = 1000,
     max_bytes: int | None = None,
@@ -599,6 +601,7 @@ def to_bundles(
 
     Added in version 1.1.0.
     """
+    kind = _check_kind(kind)
     if isinstance(collection, dask.bag.Bag):
         is_frame = False
     else:

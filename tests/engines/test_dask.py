@@ -121,6 +121,17 @@ def test_entry_rows_from_local_paths_and_a_glob(client: Client, shards: Shards) 
         sd.read_bag(str(shards.folder / "*.nothing"))
 
 
+def test_arguments_are_checked_before_anything_runs(shards: Shards) -> None:
+    with pytest.raises(ValueError, match="storage_options"):
+        sd.read_bag(shards.paths, storage_options={"anon": True})
+    with pytest.raises(ValueError, match="blocksize must be a positive int"):
+        sd.read_dataframe(shards.paths, blocksize=0)
+    with pytest.raises(ValueError, match="kind must be 'articles' or 'entries'"):
+        sd.read_bag(shards.paths, kind="rows")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="no shards to read"):
+        sd.read_dataframe([])
+
+
 def damaged(shards: Shards, folder: Path, old: bytes, new: bytes) -> str:
     """A copy of the shards in ``folder`` with ``old`` replaced by ``new`` in shard 3; its name."""
     for path in shards.paths:
