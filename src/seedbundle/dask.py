@@ -16,10 +16,10 @@ differ, that task reads the shard whole, which raises the error that
 [`load`][seedbundle.load] raises, at its position.
 
 Rows are those of the how-to "Dataset shards". In a bag, a row is a dict
-and ``date`` is a ``datetime.date``. In a dataframe, the str columns have
-pandas' default string dtype, ``date`` is ``date32[pyarrow]`` (its values
-are ``datetime.date``; ``.dt`` works on it), ``data`` is ``binary[pyarrow]``
-and ``executable`` is ``bool``.
+and ``date`` is a ``datetime.date``. In a dataframe, the str columns are
+``string[pyarrow]`` (what Dask makes of every str column), ``date`` is
+``date32[pyarrow]`` (its values are ``datetime.date``; ``.dt`` works on it),
+``data`` is ``binary[pyarrow]`` and ``executable`` is ``bool``.
 
 Added in version 1.1.0.
 """
@@ -73,6 +73,8 @@ _dask: Any = dask
 _check_version(str(_dask.__version__))
 
 _Kind = Literal["articles", "entries"]
+# A local path is a glob if it holds any of glob's magic characters; a URL
+# only with a '*', since '?' begins its query and '[' may bracket its host.
 _GLOB = re.compile(r"[*?[]")
 
 
@@ -89,14 +91,14 @@ def _expand(urlpath: object, storage_options: Mapping[str, Any] | None) -> list[
         if not isinstance(text, str):
             raise TypeError(f"a shard path must be a str, not {type(text).__name__}")
         check_storage_options(text, storage_options)
-        if not _GLOB.search(text):
+        if ("*" not in text) if is_url(text) else not _GLOB.search(text):
             sources.append(text)
             continue
         if is_url(text):
             fs, path = filesystem(text, storage_options)
             found = [str(fs.unstrip_protocol(match)) for match in sorted(fs.glob(path))]
-        else:
-            found = sorted(glob.glob(text))
+        else:  # a file whose name holds a magic character is itself
+            found = [text] if os.path.isfile(text) else sorted(glob.glob(text))
         if not found:
             raise FileNotFoundError(f"no shard matches {text!r}")
         sources.extend(found)
@@ -236,7 +238,8 @@ def read_bag(
 
     Args:
         urlpath: A shard's path or URL, a glob of them (``"shards/*.bundle"``,
-            ``"s3://bucket/*.bundle"``), or a list of these, read in order.
+            ``"s3://bucket/*.bundle"``; a URL is a glob only with a ``*``),
+            or a list of these, read in order. A glob's matches are sorted.
         kind: ``"articles"``: a row per seed document, with the columns
             ``name``, ``title``, ``date`` (a ``datetime.date``), ``url`` and
             ``text``; ``"entries"``: a row per entry, with ``name``, ``data``

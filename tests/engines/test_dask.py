@@ -130,6 +130,14 @@ def test_arguments_are_checked_before_anything_runs(shards: Shards) -> None:
         sd.read_bag(shards.paths, kind="rows")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="no shards to read"):
         sd.read_dataframe([])
+    # '?' begins a URL's query, not a glob; a local file named like a glob is that file.
+    assert sd.read_bag("http://127.0.0.1:9/part.bundle?version=2").npartitions == 1
+    literal = shards.folder / "odd[1].bundle"
+    shutil.copy(shards.paths[0], literal)
+    try:
+        assert sd.read_bag(str(literal)).count().compute(scheduler="sync") == 25
+    finally:
+        literal.unlink()
 
 
 def damaged(shards: Shards, folder: Path, old: bytes, new: bytes) -> str:
