@@ -504,6 +504,8 @@ def _patterns(
         raise ValueError("name_function gives two partitions the same name")
     patterns = [urlpath.replace("*", f"{name}-%05d") for name in names]
     parent = urlpath.rsplit("/", 1)[0] if is_url(urlpath) else os.path.dirname(urlpath)
+    if "*" in parent:
+        raise ValueError(f"the '*' of the output path {urlpath!r} must be in the file name, not a directory")
     if is_url(urlpath):
         fs, path = filesystem(parent, storage_options)
         fs.makedirs(path, exist_ok=True)

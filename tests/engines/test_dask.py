@@ -267,6 +267,8 @@ def test_a_bad_row_names_its_partition(tmp_path: Path) -> None:
         sd.to_bundles(bag, tmp_path, name_function=lambda n: "x")
     with pytest.raises(ValueError, match="one '\\*'"):
         sd.to_bundles(bag, str(tmp_path / "a-*-*.bundle"))
+    with pytest.raises(ValueError, match="must be in the file name"):
+        sd.to_bundles(bag, str(tmp_path / "*" / "a.bundle"))
     with pytest.raises(TypeError, match="a dask bag or a dask DataFrame"):
         sd.to_bundles(rows, tmp_path)  # type: ignore[call-overload]
 
