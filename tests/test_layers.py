@@ -35,7 +35,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "_cli_base",
         "_cli_answer _cli_pack _cli_unpack _cli_read _cli_convert",
         "_cli _snapshot",
-        "__init__ __main__ strategies convert pytest_plugin syrupy huggingface ray",
+        "__init__ __main__ strategies convert pytest_plugin syrupy huggingface ray dask",
     )
 )
 
