@@ -55,4 +55,9 @@ def _extensions() -> list[Extension]:
     ]
 
 
-setup(ext_modules=_extensions(), cmdclass={"build_ext": _OptionalBuildExt})
+_EXTENSIONS = _extensions()
+# One wheel for CPython 3.11 and every later one (cp311-abi3-PLATFORM); a
+# build without the extension is the pure py3-none-any wheel.
+_OPTIONS = {"bdist_wheel": {"py_limited_api": "cp311"}} if _EXTENSIONS else {}
+
+setup(ext_modules=_EXTENSIONS, cmdclass={"build_ext": _OptionalBuildExt}, options=_OPTIONS)
