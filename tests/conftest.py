@@ -42,9 +42,7 @@ def _why_pure() -> str:
     except ImportError as error:
         return f"{error} (build it: python -m pip install -e . with a C compiler)"
     found = getattr(_speedups, "ABI_VERSION", None)
-    return (
-        f"{_speedups.__file__} is a stale build (ABI_VERSION {found}, expected {_native.ABI_VERSION}): rebuild it"
-    )
+    return f"{_speedups.__file__} is a stale build (ABI_VERSION {found}, expected {_native.ABI_VERSION}): rebuild it"
 
 
 def pytest_report_header() -> str:

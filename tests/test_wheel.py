@@ -77,7 +77,9 @@ def _build_from_sdist(sdist: Path, out: Path, env: dict[str, str]) -> subprocess
     with tarfile.open(sdist) as archive:
         archive.extractall(out / "src", filter="data")
     source = _only(sorted((out / "src").iterdir()))
-    return _run(sys.executable, "-m", "build", "--wheel", "--outdir", out / "dist", source, env=env, check=False)
+    return _run(
+        sys.executable, "-m", "build", "--wheel", "--outdir", out / "dist", source, env=env, check=False
+    )
 
 
 def _wheel_from_sdist(sdist: Path, out: Path, env: dict[str, str]) -> Path:
@@ -191,7 +193,7 @@ def test_wheels_ship_the_package_data_and_nothing_else(
     kind: str, platform_wheel: Path, pure_wheel: Path
 ) -> None:
     names = _names(platform_wheel if kind == "platform" else pure_wheel)
-    assert PACKAGE_DATA <= names
+    assert names >= PACKAGE_DATA
     assert not any(name.startswith(("tests/", "docs/", "src/")) for name in names)
     # The C sources are for the sdist; a wheel holds what they compiled to.
     assert not any(name.startswith("seedbundle/_c/") or name.endswith((".c", ".h")) for name in names)
@@ -227,7 +229,11 @@ def test_sdist_holds_sources_tests_docs_and_the_c_code(sdist: Path) -> None:
     }
     assert expected <= names
     sources = {name for name in names if name.startswith("src/seedbundle/_c/") and name.endswith(".c")}
-    assert {"src/seedbundle/_c/speedups.c", "src/seedbundle/_c/scan.c", "src/seedbundle/_c/write.c"} <= sources
+    assert {
+        "src/seedbundle/_c/speedups.c",
+        "src/seedbundle/_c/scan.c",
+        "src/seedbundle/_c/write.c",
+    } <= sources
     # An in-place build of the accelerator in the checkout must not travel.
     assert not any(name.endswith((".so", ".pyd", ".pyc")) for name in names)
 
@@ -253,7 +259,10 @@ def test_seedbundle_pure_switches_the_installed_accelerator_off(native_python: P
 
 
 def test_the_installed_pure_wheel_runs_on_the_pure_path(pure_python: Path, tmp_path: Path) -> None:
-    assert _smoke(pure_python, "pure", tmp_path).strip() == f"seedbundle {VERSION}: pure-Python path: round trip ok"
+    assert (
+        _smoke(pure_python, "pure", tmp_path).strip()
+        == f"seedbundle {VERSION}: pure-Python path: round trip ok"
+    )
 
 
 def test_a_source_install_without_a_compiler_runs_on_the_pure_path(sdist: Path, tmp_path: Path) -> None:
@@ -262,7 +271,9 @@ def test_a_source_install_without_a_compiler_runs_on_the_pure_path(sdist: Path, 
     python, log = _venv_with(tmp_path, "--verbose", "--no-cache-dir", sdist, env={"CC": "/bin/false"})
     assert "seedbundle: building the C accelerator failed" in log
     assert "using the pure-Python path" in log
-    assert _smoke(python, "pure", tmp_path).strip() == f"seedbundle {VERSION}: pure-Python path: round trip ok"
+    assert (
+        _smoke(python, "pure", tmp_path).strip() == f"seedbundle {VERSION}: pure-Python path: round trip ok"
+    )
 
 
 def test_a_required_accelerator_fails_the_build_without_a_compiler(sdist: Path, tmp_path: Path) -> None:
@@ -273,7 +284,9 @@ def test_a_required_accelerator_fails_the_build_without_a_compiler(sdist: Path, 
     assert not list((tmp_path / "dist").glob("*.whl"))
 
 
-def test_installed_command_reports_the_version(native_python: Path, pure_python: Path, tmp_path: Path) -> None:
+def test_installed_command_reports_the_version(
+    native_python: Path, pure_python: Path, tmp_path: Path
+) -> None:
     # argparse's customary "PROG VERSION" form, or the bare version.
     expected = {VERSION, f"seedbundle {VERSION}"}
     for python in (native_python, pure_python):
