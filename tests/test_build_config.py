@@ -1,0 +1,92 @@
+"""The build configuration says what the release builds, and stays complete.
+
+setuptools ships only the package data that pyproject.toml lists and
+compiles only the C files that setup.py lists, so a new file in either place
+must be named there; and [tool.cibuildwheel] must select one CPython
+3.11-3.13 set of wheels per platform. cibuildwheel only prints what it
+would build here: building needs containers or the other systems.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import shlex
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+PACKAGE = ROOT / "src" / "seedbundle"
+CIBUILDWHEEL = PYPROJECT["tool"]["cibuildwheel"]
+
+
+def _setup_sources() -> list[str]:
+    tree = ast.parse((ROOT / "setup.py").read_text("utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "_SOURCES" for target in node.targets
+        ):
+            value = ast.literal_eval(node.value)
+            assert isinstance(value, list)
+            return [str(name) for name in value]
+    pytest.fail("setup.py has no _SOURCES list")
+
+
+def test_every_c_file_is_compiled() -> None:
+    assert sorted(_setup_sources()) == sorted(path.name for path in (PACKAGE / "_c").glob("*.c"))
+
+
+def test_every_data_file_of_the_package_is_package_data() -> None:
+    listed = set(PYPROJECT["tool"]["setuptools"]["package-data"]["seedbundle"])
+    data = {
+        path.name
+        for path in PACKAGE.iterdir()
+        if path.is_file() and path.suffix not in {".py", ".so", ".pyd", ".pyc"}
+    }
+    assert data == listed, "list the package's data files in [tool.setuptools.package-data]"
+
+
+def _identifiers(platform: str, arch: str = "auto64") -> list[str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CIBW_")}
+    command = [sys.executable, "-m", "cibuildwheel", "--print-build-identifiers", "--platform", platform]
+    result = subprocess.run(
+        [*command, "--archs", arch, str(ROOT)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+@pytest.mark.parametrize(
+    ("platform", "arch", "tags"),
+    [
+        ("linux", "x86_64", ["manylinux_x86_64", "musllinux_x86_64"]),
+        ("linux", "aarch64", ["manylinux_aarch64", "musllinux_aarch64"]),
+        ("macos", "arm64", ["macosx_arm64"]),
+        ("macos", "x86_64", ["macosx_x86_64"]),
+        ("windows", "AMD64", ["win_amd64"]),
+    ],
+)
+def test_cibuildwheel_builds_cpython_311_to_313(platform: str, arch: str, tags: list[str]) -> None:
+    pytest.importorskip("cibuildwheel", reason="cibuildwheel is in the 'test' extra")
+    expected = sorted(f"cp3{minor}-{tag}" for minor in (11, 12, 13) for tag in tags)
+    assert sorted(_identifiers(platform, arch)) == expected
+
+
+def test_cibuildwheel_requires_the_accelerator_and_checks_it_loaded() -> None:
+    assert CIBUILDWHEEL["environment"]["SEEDBUNDLE_REQUIRE_SPEEDUPS"] == "1"
+    # The check runs from a directory that holds only the test sources.
+    command = shlex.split(CIBUILDWHEEL["test-command"])
+    assert command[:2] == ["python", "wheel_smoke.py"]
+    assert command[2] == "native"
+    assert [Path(source).name for source in CIBUILDWHEEL["test-sources"]] == ["wheel_smoke.py"]
+    assert all((ROOT / source).is_file() for source in CIBUILDWHEEL["test-sources"])
