@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -102,8 +103,9 @@ def _smoke(python: Path, expect: str, cwd: Path) -> str:
 
 
 def _names(wheel: Path) -> set[str]:
+    """The files of a wheel (auditwheel adds entries for the folders too)."""
     with zipfile.ZipFile(wheel) as archive:
-        return set(archive.namelist())
+        return {name for name in archive.namelist() if not name.endswith("/")}
 
 
 def _wheel_metadata(wheel: Path) -> str:
@@ -243,12 +245,51 @@ def test_the_platform_wheel_repairs_to_manylinux(manylinux_wheel: Path | str, pl
         pytest.skip(manylinux_wheel)
     assert manylinux_wheel.name.startswith(f"seedbundle-{VERSION}-cp311-abi3-")
     assert "manylinux" in manylinux_wheel.name
-    assert _names(manylinux_wheel) - _names(platform_wheel) <= {f"seedbundle-{VERSION}.dist-info/RECORD"}
+    assert _names(manylinux_wheel) == _names(platform_wheel)
+    assert "Tag: cp311-abi3-manylinux" in _wheel_metadata(manylinux_wheel)
 
 
 def test_the_installed_platform_wheel_loads_the_accelerator(native_python: Path, tmp_path: Path) -> None:
     output = _smoke(native_python, "native", tmp_path)
     assert f"seedbundle {VERSION}: C accelerator _speedups" in output
+
+
+def _later_cpythons() -> list[Path]:
+    """CPython 3.12 and later on this machine (on the PATH or under pyenv), one of each version."""
+    names = os.environ.get("SEEDBUNDLE_TEST_PYTHONS", "").split()
+    if not names:
+        names = [found for minor in range(12, 16) if (found := shutil.which(f"python3.{minor}"))]
+        pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+        names += sorted(str(python) for python in pyenv.glob("versions/3.1[2-9]*/bin/python3"))
+    versions: dict[str, Path] = {}
+    # A free-threaded build (no GIL) cannot load abi3 extensions, so it is left out.
+    probe = "import sys; print(sys.implementation.name, *sys.version_info[:2], getattr(sys, '_is_gil_enabled', lambda: True)())"
+    for name in names:
+        result = subprocess.run([name, "-c", probe], capture_output=True, text=True, check=False)
+        fields = result.stdout.split()
+        if (
+            result.returncode == 0
+            and fields[::3] == ["cpython", "True"]
+            and (int(fields[1]), int(fields[2])) >= (3, 12)
+        ):
+            versions.setdefault(f"{fields[1]}.{fields[2]}", Path(name))
+    return [versions[version] for version in sorted(versions)]
+
+
+def test_the_abi3_wheel_loads_on_later_cpythons(
+    platform_wheel: Path, manylinux_wheel: Path | str, tmp_path: Path
+) -> None:
+    # One cp311-abi3 wheel serves every later CPython: install it into each one found.
+    pythons = _later_cpythons()
+    if not pythons:
+        pytest.skip("no CPython 3.12 or later found (set SEEDBUNDLE_TEST_PYTHONS to their paths)")
+    wheel = manylinux_wheel if isinstance(manylinux_wheel, Path) else platform_wheel
+    for index, base in enumerate(pythons):
+        venv = tmp_path / f"venv{index}"
+        _run(base, "-m", "venv", venv)
+        python = venv / "bin" / "python"
+        _run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", wheel)
+        assert "C accelerator _speedups" in _smoke(python, "native", tmp_path), base
 
 
 def test_seedbundle_pure_switches_the_installed_accelerator_off(native_python: Path, tmp_path: Path) -> None:
