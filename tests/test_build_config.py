@@ -90,3 +90,48 @@ def test_cibuildwheel_requires_the_accelerator_and_checks_it_loaded() -> None:
     assert command[2] == "native"
     assert [Path(source).name for source in CIBUILDWHEEL["test-sources"]] == ["wheel_smoke.py"]
     assert all((ROOT / source).is_file() for source in CIBUILDWHEEL["test-sources"])
+
+
+def _pytest_with(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    # Collect one small file only: the guard runs when the session configures.
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--collect-only", "-q"]
+    return subprocess.run(
+        [*command, "--basetemp", str(tmp_path / "basetemp"), str(ROOT / "tests" / "test_layers.py")],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_a_native_run_stops_when_the_accelerator_did_not_load(tmp_path: Path) -> None:
+    # What CI's native run relies on: with the accelerator switched off, the
+    # session must fail at once and say why, not pass on the pure path.
+    result = _pytest_with({"SEEDBUNDLE_REQUIRE_NATIVE": "1", "SEEDBUNDLE_PURE": "1"}, tmp_path)
+    assert result.returncode not in {0, 5}, result.stdout
+    assert "SEEDBUNDLE_REQUIRE_NATIVE=1, but the C accelerator seedbundle._speedups did not load" in (
+        result.stdout + result.stderr
+    )
+    assert "SEEDBUNDLE_PURE=1 forces the pure-Python path" in result.stdout + result.stderr
+
+
+def test_a_native_run_goes_on_when_the_accelerator_loaded(tmp_path: Path) -> None:
+    from seedbundle import _native
+
+    if _native.speedups is None:
+        pytest.skip("the accelerator is not built here")
+    result = _pytest_with({"SEEDBUNDLE_REQUIRE_NATIVE": "1"}, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ci_runs_the_readme_command_then_the_pure_path() -> None:
+    script = (ROOT / ".ci" / "run").read_text("utf-8")
+    readme = (ROOT / "README.md").read_text("utf-8")
+    command = 'python -m pip install -e ".[test]" && python -m pytest'
+    assert command in readme
+    assert f"{command} || native=$?" in script
+    assert "SEEDBUNDLE_PURE=1 python -m pytest || pure=$?" in script
+    assert "export SEEDBUNDLE_REQUIRE_SPEEDUPS=1" in script
+    assert script.index("export SEEDBUNDLE_REQUIRE_NATIVE=1") < script.index(command)
