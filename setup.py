@@ -32,12 +32,17 @@ class _OptionalBuildExt(build_ext):
             self._skip(error)
 
     def _skip(self, error: BaseException) -> None:
-        if os.environ.get("SEEDBUNDLE_REQUIRE_SPEEDUPS") == "1":
+        if _required():
             raise error
         print(
             f"seedbundle: building the C accelerator failed ({error}); using the pure-Python path",
             file=sys.stderr,
         )
+
+
+def _required() -> bool:
+    """Whether a failed build of the accelerator fails the install (CI, release wheels)."""
+    return os.environ.get("SEEDBUNDLE_REQUIRE_SPEEDUPS") == "1"
 
 
 def _extensions() -> list[Extension]:
@@ -50,9 +55,16 @@ def _extensions() -> list[Extension]:
             depends=["src/seedbundle/_c/speedups.h"],
             define_macros=[("Py_LIMITED_API", "0x030B0000")],
             py_limited_api=True,
-            optional=True,
+            # An optional extension's error is swallowed by setuptools itself,
+            # before _skip could raise it.
+            optional=not _required(),
         )
     ]
 
 
-setup(ext_modules=_extensions(), cmdclass={"build_ext": _OptionalBuildExt})
+_EXTENSIONS = _extensions()
+# One wheel for CPython 3.11 and every later one (cp311-abi3-PLATFORM); a
+# build without the extension is the pure py3-none-any wheel.
+_OPTIONS = {"bdist_wheel": {"py_limited_api": "cp311"}} if _EXTENSIONS else {}
+
+setup(ext_modules=_EXTENSIONS, cmdclass={"build_ext": _OptionalBuildExt}, options=_OPTIONS)

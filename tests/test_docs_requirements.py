@@ -163,6 +163,9 @@ def _run(*command: str | Path, cwd: Path) -> str:
     # Nothing from this interpreter's environment may leak into the new one.
     env = {key: value for key, value in os.environ.items() if key not in {"PYTHONPATH", "PYTHONHOME"}}
     env["NO_MKDOCS_2_WARNING"] = "1"
+    # The docs need no C accelerator, and an editable install that built it
+    # would rewrite src/seedbundle/_speedups*.so under this very test run.
+    env["SEEDBUNDLE_PURE_BUILD"] = "1"
     result = subprocess.run(
         [str(part) for part in command],
         cwd=cwd,
