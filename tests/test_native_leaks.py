@@ -108,9 +108,11 @@ def test_loads_the_reader_and_the_writer_do_not_leak() -> None:
         f" blocks {blocks0} -> {blocks1} -> {blocks2}, RSS {rss0 / MiB:.1f} -> {rss1 / MiB:.1f}"
         f" -> {rss2 / MiB:.1f} MiB"
     )
-    # One object leaked per call would add over 16 blocks a round; a leaked
-    # copy of the bundle, or of one entry, several MiB a half.
-    for growth in (blocks1 - blocks0, blocks2 - blocks1):
-        assert growth < ROUNDS // 2, f"allocated blocks grow: {summary}"
+    # One object leaked per call would add over 16 blocks a round, and even one
+    # per round shows in both halves alike; a leaked copy of the bundle, or of
+    # one entry, adds several MiB a half. Caches that fill on first use (seen:
+    # about 60 blocks) may still grow in the first half, never in the second.
+    assert blocks1 - blocks0 < 2 * ROUNDS, f"allocated blocks grow: {summary}"
+    assert blocks2 - blocks1 < ROUNDS // 2, f"allocated blocks grow: {summary}"
     for growth in (rss1 - rss0, rss2 - rss1):
         assert growth < 4 * MiB, f"the resident set grows: {summary}"
