@@ -322,3 +322,38 @@ def test_counting_keeps_a_bundle_on_stdout_out_of_the_tree(tmp_path: Path) -> No
     assert done.returncode == 0, done.stderr
     assert seedbundle.loads(out.read_text(encoding="utf-8")).names == ("a.txt",)
     assert b"tokens (o200k_base) into <stdout>" in done.stderr
+
+
+@pytest.mark.parametrize("name", [*EXACT, "estimate", "bytes"])
+@pytest.mark.parametrize("tail", [b"\n", b"\n<", b"\n<<"])
+def test_a_marker_cut_between_writes_after_a_large_entry_still_ends_it(name: str, tail: bytes) -> None:
+    # A write that ends in the first bytes of a marker line, with over a MiB
+    # pending, once made the tally cut there and miss the marker.
+    count = seedbundle.token_counter(name)  # type: ignore[arg-type]
+    bundle = seedbundle.Bundle(
+        [
+            seedbundle.Entry("a.txt", b"word " * (_tokens._CHUNK // 4) + b"\n"),
+            seedbundle.Entry("b.txt", "hi\n"),
+        ]
+    )
+    data = seedbundle.dumps(bundle).encode()
+    cut = data.index(b"\n<<<FILE b.txt") + len(tail)
+    tally = _tokens.TokenTally(count)
+    tally.write(data[:cut])
+    tally.write(data[cut:])
+    entries = tally.close()
+    assert [entry.name for entry in entries] == ["a.txt", "b.txt"]
+    assert entries[1].tokens == count("<<<FILE b.txt>>>\nhi\n")
+    assert sum(entry.size for entry in entries) + len(b"<<<END 2>>>\n") == len(data)
+
+
+def test_the_estimate_counts_each_entry_once_in_a_tally() -> None:
+    estimate = seedbundle.token_counter("estimate")
+    text = "x" * (3 * _tokens._CHUNK + 5) + "\n"
+    data = seedbundle.dumps(seedbundle.Bundle([seedbundle.Entry("a.txt", text)])).encode()
+    tally = _tokens.TokenTally(estimate)
+    for start in range(0, len(data), 65_536):
+        tally.write(data[start : start + 65_536])
+    (entry,) = tally.close()
+    assert entry.tokens == estimate("<<<FILE a.txt>>>\n" + text)
+    assert tally.total == entry.tokens + estimate("<<<END 1>>>\n")

@@ -87,9 +87,12 @@ def _bytes(text: str) -> int:
 
 
 def _estimate(text: str) -> int:
+    return _estimate_size(_bytes(text))
+
+
+def _estimate_size(size: int) -> int:
     # o200k_base gives 3.8 bytes a token on this project's bundle and 4.0 on
     # the standard library's .py files; dividing by 3.5 errs on the high side.
-    size = _bytes(text)
     return -(-size * 2 // 7) if size else 0  # ceil(size / 3.5)
 
 
@@ -244,6 +247,9 @@ class TokenTally:
 
     def __init__(self, count: Callable[[str], int]) -> None:
         self._count = count
+        # The byte counters need no text: a piece's UTF-8 length is its length
+        # in the bundle, which is UTF-8. They count each entry once, when it ends.
+        self._by_size = count is _bytes or count is _estimate
         self._pending = bytearray()
         # How far the pending bytes were searched for a marker, and for a safe cut.
         self._scanned = 0
@@ -265,7 +271,11 @@ class TokenTally:
             self._end_segment()
             start = marker + 1
         if len(pending) - start > _CHUNK:
-            cut = _last_safe_split(pending, max(start, self._cut_scanned - 1))
+            if self._by_size:
+                # Not in the last three bytes, which may begin a marker line.
+                cut = pending.rfind(b"\n", start, len(pending) - 3) + 1
+            else:
+                cut = _last_safe_split(pending, max(start, self._cut_scanned - 1))
             if cut:
                 self._add(pending[start:cut])
                 start = cut
@@ -290,12 +300,17 @@ class TokenTally:
             self._fresh = False
             if piece.startswith(b"<<<FILE "):
                 self._name = _header_name(bytes(piece.split(b"\n", 1)[0]))
+        self._size += len(piece)
+        if self._by_size:
+            return
         tokens = self._count(piece.decode("utf-8", "replace"))
         self.total += tokens
         self._tokens += tokens
-        self._size += len(piece)
 
     def _end_segment(self) -> None:
+        if self._by_size and self._size:
+            self._tokens = self._size if self._count is _bytes else _estimate_size(self._size)
+            self.total += self._tokens
         if self._name is not None:
             self._entries.append(EntryTokens(self._name, self._tokens, self._size))
         self._name = None
@@ -307,7 +322,9 @@ class TokenTally:
 def _last_safe_split(data: bytearray, start: int) -> int:
     """The offset after the last line break from ``start`` on where the text may be cut, or 0."""
     last = 0
-    for match in _SAFE_SPLIT.finditer(data, start):
+    # A line break in the last three bytes may be the start of a marker line
+    # whose "<<<" has not arrived yet: the next write must still find it.
+    for match in _SAFE_SPLIT.finditer(data, start, len(data) - 3):
         last = match.end()
     return last
 
