@@ -35,7 +35,8 @@ from typing import Any
 
 import dask.bag
 import dask.dataframe as dd
-from engine_corpus import Corpus, best_time, write_corpus
+from bench_rows import best_time
+from engine_corpus import Corpus, write_corpus
 
 import seedbundle.dask as sd
 

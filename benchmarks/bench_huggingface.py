@@ -36,7 +36,8 @@ os.environ["HF_DATASETS_OFFLINE"] = "1"  # before datasets is imported: it reads
 
 import datasets
 import pyarrow as pa
-from engine_corpus import best_time, write_corpus
+from bench_rows import best_time
+from engine_corpus import write_corpus
 
 from seedbundle._shards import iter_rows, read_shard
 from seedbundle.huggingface import features, load_dataset

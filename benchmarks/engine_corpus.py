@@ -17,8 +17,6 @@ from __future__ import annotations
 import datetime
 import json
 import random
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -91,13 +89,3 @@ def _names(path: str) -> list[str]:
     import seedbundle
 
     return list(seedbundle.load(path).names)
-
-
-def best_time(run: Callable[[], object], repeat: int) -> float:
-    """The best of ``repeat`` timings of ``run()``, in seconds."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)

@@ -136,6 +136,15 @@ def test_a_damaged_shard_is_a_decode_error_with_its_position(tmp_path: Path) -> 
     with pytest.raises(BundleDecodeError, match="entry '000_") as caught:
         read_shard(path)
     assert caught.value.lineno == 2
+    # The rows of many shards meet in one data set: the message names the shard, and the range.
+    assert caught.value.msg.startswith(f"shard {path}: entry '000_")
+    with pytest.raises(BundleDecodeError) as in_range:
+        read_shard(path, byte_range=(0, 1000))
+    assert in_range.value.msg.startswith(f"shard {path}, bytes 0 to 1000: entry '000_")
+    assert (in_range.value.lineno, in_range.value.colno) == (caught.value.lineno, caught.value.colno)
+    with pytest.raises(BundleDecodeError) as from_a_file:
+        read_shard(io.BytesIO(path.read_bytes()))
+    assert from_a_file.value.msg.startswith("entry '000_")
     path.write_text(text.replace("<<<END 1>>>", "<<<END 2>>>"))
     with pytest.raises(BundleDecodeError):
         read_shard(path)

@@ -28,7 +28,7 @@ import attrs
 from ._api import load
 from ._article import _URL
 from ._encoder import encode_end, encode_entry
-from ._errors import BundleEncodeError
+from ._errors import BundleDecodeError, BundleEncodeError
 from ._model import Entry
 from ._names import numbered_path
 from ._remote import filesystem, is_url
@@ -123,7 +123,10 @@ def read_shard(
         strict: As for [`seedbundle.loads`][seedbundle.loads].
 
     Raises:
-        BundleDecodeError: For a damaged shard or seed document, with its position.
+        BundleDecodeError: For a damaged shard or seed document, with its
+            position in the shard; for a path or URL, the message begins
+            with ``shard <path>:`` (``shard <path>, bytes <start> to <stop>:``
+            for a range), since the rows of many shards meet in one data set.
         ValueError: For a bad ``kind``, or a ``path_column`` that is already a column.
 
     Examples:
@@ -138,6 +141,28 @@ def read_shard(
     names = ROW_COLUMNS if kind == "articles" else ENTRY_COLUMNS
     if path_column is not None and path_column in names:
         raise ValueError(f"path_column {path_column!r} is already a column of {kind} rows")
+    try:
+        return _read_shard(source, kind, byte_range, storage_options, path_column, strict)
+    except BundleDecodeError as error:
+        if not isinstance(source, str | os.PathLike):
+            raise
+        # Rows of many shards meet in one data set: the message names the shard, the position is in it.
+        where = f"shard {os.fspath(source)}"
+        if byte_range is not None:
+            where += f", bytes {byte_range[0]} to {byte_range[1]}"
+        raise BundleDecodeError(
+            f"{where}: {error.msg}", lineno=error.lineno, colno=error.colno, pos=error.pos, line=error.line
+        ) from None
+
+
+def _read_shard(
+    source: Source,
+    kind: RowKind,
+    byte_range: tuple[int, int] | None,
+    storage_options: Mapping[str, Any] | None,
+    path_column: str | None,
+    strict: bool,
+) -> ShardRows:
     entries: list[Entry]
     if byte_range is None:
         bundle = load(source, strict=strict, storage_options=storage_options)

@@ -39,7 +39,7 @@ try:
 except ImportError as error:
     raise ImportError('seedbundle.dask needs Dask: pip install "seedbundle[dask]"') from error
 
-from ._errors import BundleDecodeError, BundleEncodeError
+from ._errors import BundleEncodeError
 from ._remote import check_storage_options, filesystem, is_url
 from ._rows import ROW_COLUMNS
 from ._shards import ENTRY_COLUMNS, ShardRows, ShardWriter, _check_kind, byte_ranges, read_shard, shard_size
@@ -124,24 +124,14 @@ def _read(
     strict: bool,
 ) -> ShardRows:
     """The rows of one partition; a decode error names the shard (and the range)."""
-    try:
-        return read_shard(
-            source,
-            kind=kind,
-            byte_range=byte_range,
-            storage_options=storage_options,
-            path_column=path_column,
-            strict=strict,
-        )
-    except BundleDecodeError as error:
-        where = source if byte_range is None else f"{source} (bytes {byte_range[0]} to {byte_range[1]})"
-        raise BundleDecodeError(
-            f"shard {where}: {error.msg}",
-            lineno=error.lineno,
-            colno=error.colno,
-            pos=error.pos,
-            line=error.line,
-        ) from error
+    return read_shard(
+        source,
+        kind=kind,
+        byte_range=byte_range,
+        storage_options=storage_options,
+        path_column=path_column,
+        strict=strict,
+    )
 
 
 def _tally(rows: ShardRows) -> tuple[int, int | None]:

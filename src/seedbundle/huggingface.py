@@ -103,17 +103,6 @@ def features(kind: Literal["articles", "entries"] = "articles", *, path_column: 
     return datasets.Features(types)
 
 
-def _in_shard(error: BundleDecodeError, shard: str) -> BundleDecodeError:
-    """The same error, its message naming the shard: rows from many shards meet in one dataset."""
-    return BundleDecodeError(
-        f"in shard {shard!r}: {error.msg}",
-        lineno=error.lineno,
-        colno=error.colno,
-        pos=error.pos,
-        line=error.line,
-    )
-
-
 @dataclasses.dataclass
 class _ShardsConfig(datasets.BuilderConfig):  # type: ignore[misc]  # datasets has no type hints
     shards: tuple[str, ...] = ()
@@ -145,15 +134,12 @@ class _BundleShards(datasets.ArrowBasedBuilder):  # type: ignore[misc]  # datase
     def _generate_tables(self, shards: list[str]) -> Iterator[tuple[Any, Any]]:
         schema = self.info.features.arrow_schema
         for index, shard in enumerate(shards):
-            try:
-                rows = read_shard(
-                    shard,
-                    kind=self.config.kind,
-                    storage_options=self.config.storage_options,
-                    path_column=self.config.path_column,
-                )
-            except BundleDecodeError as error:
-                raise _in_shard(error, shard) from None
+            rows = read_shard(
+                shard,
+                kind=self.config.kind,
+                storage_options=self.config.storage_options,
+                path_column=self.config.path_column,
+            )
             arrays = [pa.array(rows.columns[field.name], type=field.type) for field in schema]
             yield Key(index, 0), pa.Table.from_arrays(arrays, schema=schema)
 

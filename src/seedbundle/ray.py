@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
-from ._errors import BundleDecodeError, BundleEncodeError
+from ._errors import BundleEncodeError
 from ._remote import filesystem, is_url
 from ._rows import ROW_COLUMNS
 from ._shards import ENTRY_COLUMNS, ShardRows, ShardWriter, byte_ranges, iter_rows, read_shard, shard_size
@@ -106,13 +106,6 @@ class _Unit:
         self.size = size
         self.byte_range = byte_range
 
-    @property
-    def where(self) -> str:
-        if self.byte_range is None:
-            return f"shard {self.path}"
-        start, stop = self.byte_range
-        return f"shard {self.path}, bytes {start} to {stop}"
-
 
 def _check_filesystem(filesystem: Any, storage_options: Mapping[str, Any] | None) -> None:
     if filesystem is None:
@@ -180,17 +173,7 @@ def _read_unit(
     strict: bool,
     schema: pa.Schema,
 ) -> pa.Table:
-    try:
-        rows = _rows(unit, kind, include_paths, filesystem, storage_options, strict)
-    except BundleDecodeError as error:
-        # The core's message gives the position in the shard; the shard itself is known only here.
-        raise BundleDecodeError(
-            f"{unit.where}: {error.msg}",
-            lineno=error.lineno,
-            colno=error.colno,
-            pos=error.pos,
-            line=error.line,
-        ) from None
+    rows = _rows(unit, kind, include_paths, filesystem, storage_options, strict)
     return pa.Table.from_pydict(rows.columns, schema=schema)
 
 
