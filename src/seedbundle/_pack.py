@@ -14,6 +14,7 @@ from ._ignore import compile_patterns
 from ._model import Bundle, Entry, check_comment
 from ._profile import PromptProfile
 from ._select import FoundFile, Ignored, select_files, warn
+from ._signals import held
 from ._stream import BundleWriter
 from ._stream import open as open_bundle
 
@@ -44,17 +45,22 @@ def _open_selected(found: FoundFile, skip: Collection[Identity]) -> tuple[IO[byt
     """
     path = found.path
     # O_NONBLOCK: a FIFO swapped in after the directory was listed must not hang the open.
-    handle = os.open(path, _OPEN_FOLLOW if found.follow else _OPEN)
-    try:
-        info = os.fstat(handle)
-        if not stat.S_ISREG(info.st_mode):
-            raise PackError(f"{path!r} changed into something that is not a file", path)
-        if (info.st_dev, info.st_ino) not in skip:
-            return open(handle, "rb"), bool(info.st_mode & stat.S_IXUSR)
-    except BaseException:
-        os.close(handle)
-        raise
-    os.close(handle)
+    # Signals are held until the file object owns the descriptor: a SIGTERM between the two
+    # would leave a descriptor that two parties close, and the second close could hit the
+    # descriptor of another file opened in the meantime, such as the bundle being written.
+    with held():
+        handle = os.open(path, _OPEN_FOLLOW if found.follow else _OPEN)
+        try:
+            info = os.fstat(handle)
+            if not stat.S_ISREG(info.st_mode):
+                raise PackError(f"{path!r} changed into something that is not a file", path)
+            file = open(handle, "rb")  # noqa: SIM115 - the caller closes it
+        except BaseException:
+            os.close(handle)
+            raise
+    if (info.st_dev, info.st_ino) not in skip:
+        return file, bool(info.st_mode & stat.S_IXUSR)
+    file.close()
     warn(f"skipped {found.name!r}: it is the bundle being written", path)
     return None
 
