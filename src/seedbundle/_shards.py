@@ -72,7 +72,7 @@ class ShardRows:
         >>> rows.columns["data"], rows.end_count, rows.entries, len(rows)
         ([b'A\\n'], 1, 1, 1)
 
-        Added in version 1.1.0.
+    Added in version 1.1.0.
     """
 
     columns: dict[str, list[Any]]
@@ -135,7 +135,7 @@ def read_shard(
         >>> read_shard(io.BytesIO(data)).columns["title"]
         ['T']
 
-        Added in version 1.1.0.
+    Added in version 1.1.0.
     """
     kind = _check_kind(kind)
     names = ROW_COLUMNS if kind == "articles" else ENTRY_COLUMNS
@@ -200,7 +200,7 @@ def shard_size(source: str | os.PathLike[str], *, storage_options: Mapping[str, 
         >>> shard_size(path)
         12
 
-        Added in version 1.1.0.
+    Added in version 1.1.0.
     """
     if isinstance(source, str) and is_url(source):
         fs, path = filesystem(source, storage_options)
@@ -219,7 +219,7 @@ def byte_ranges(size: int, blocksize: int) -> list[tuple[int, int]]:
         >>> byte_ranges(0, 4)
         [(0, 0)]
 
-        Added in version 1.1.0.
+    Added in version 1.1.0.
     """
     if isinstance(blocksize, bool) or not isinstance(blocksize, int) or blocksize <= 0:
         raise ValueError(f"blocksize must be a positive int, not {blocksize!r}")
@@ -303,7 +303,7 @@ class ShardWriter:
         >>> seedbundle.load(writer.paths[2]).names
         ('000_6fcd4e6a93a50560.txt',)
 
-        Added in version 1.1.0.
+    Added in version 1.1.0.
     """
 
     def __init__(
